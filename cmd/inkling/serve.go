@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+	"github.com/inklingcms/inkling/api"
+	"github.com/inklingcms/inkling/engine/auth"
+	"github.com/inklingcms/inkling/engine/delivery"
+	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/urfave/cli/v3"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the delivery API (/api/v1) and the management API (/api/admin/v1)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address (use 0.0.0.0:8080 in a container)",
+				Sources: cli.EnvVars("INKLING_ADDR")},
+			&cli.IntFlag{Name: "body-limit", Value: api.DefaultBodyLimit, Usage: "largest accepted request body in bytes",
+				Sources: cli.EnvVars("INKLING_BODY_LIMIT")},
+			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight requests may take to finish on SIGTERM",
+				Sources: cli.EnvVars("INKLING_SHUTDOWN_TIMEOUT")},
+		},
+		Action: serve,
+	}
+}
+
+func serve(ctx context.Context, c *cli.Command) error {
+	log, err := newLogger(c, os.Stderr)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	types := registry.New(db)
+	if err := types.Load(ctx); err != nil {
+		return err
+	}
+	authSvc := auth.New(db, nil)
+	srv := api.New(api.Deps{
+		DB:        db,
+		Types:     types,
+		Entries:   entries.New(db, types, authSvc, nil),
+		Delivery:  delivery.New(db, types),
+		Auth:      authSvc,
+		Log:       log,
+		Version:   buildVersion(),
+		BodyLimit: int(c.Int("body-limit")),
+	})
+	ln, err := net.Listen("tcp", c.String("addr"))
+	if err != nil {
+		return fmt.Errorf("error listening on %s: %w", c.String("addr"), err)
+	}
+	log.Info("inkling serving", "addr", ln.Addr().String(), "database", db.Location, "version", buildVersion())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; waiting for in-flight requests", "timeout", c.Duration("shutdown-timeout").String())
+	if err := srv.App.ShutdownWithTimeout(c.Duration("shutdown-timeout")); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("error shutting down: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
