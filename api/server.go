@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -53,6 +55,7 @@ func New(d Deps) *Server {
 		AppName:      "inkling",
 		BodyLimit:    d.BodyLimit,
 		ErrorHandler: s.errorHandler,
+		JSONEncoder:  marshalJSON,
 		ReadTimeout:  30 * time.Second,
 		WriteTimeout: 60 * time.Second,
 		IdleTimeout:  120 * time.Second,
@@ -75,6 +78,18 @@ func New(d Deps) *Server {
 		return fiber.NewError(fiber.StatusNotFound, "no route "+c.Method()+" "+c.Path())
 	})
 	return s
+}
+
+// marshalJSON encodes responses without HTML escaping (rendered rich text
+// is full of markup; JSON needs no escaping of < > &).
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // requestMeta assigns a request id and writes one access log line.

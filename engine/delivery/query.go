@@ -190,7 +190,7 @@ func (s *Service) List(ctx context.Context, lq ListQuery) (*Page, error) {
 	}
 	sortKind := "" // "", "text" or "num": which projection column sorts
 	if col, ok := builtinColumns[sortField]; ok && sortField != "parent" {
-		q = q.OrderExpr(col+" "+dir).OrderExpr("e.id "+dir)
+		q = q.OrderExpr(col + " " + dir).OrderExpr("e.id " + dir)
 		if cur != nil {
 			v, err := cursorValue(sortField, cur.V)
 			if err != nil {
@@ -206,7 +206,7 @@ func (s *Service) List(ctx context.Context, lq ListQuery) (*Page, error) {
 		col := "s.v_" + sortKind
 		q = q.ColumnExpr("s.v_text AS sort_text, s.v_num AS sort_num").
 			Join("LEFT JOIN entry_index AS s ON s.entry_id = e.id AND s.field = ?", f.Name).
-			OrderExpr("(" + col + " IS NULL) ASC").OrderExpr(col+" "+dir).OrderExpr("e.id "+dir)
+			OrderExpr("(" + col + " IS NULL) ASC").OrderExpr(col + " " + dir).OrderExpr("e.id " + dir)
 		if cur != nil {
 			if cur.V == nil {
 				q = q.Where(col+" IS NULL AND e.id "+cmp+" ?", cur.ID)

@@ -1,6 +1,7 @@
 package entries
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -50,7 +51,7 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 		if err != nil {
 			return err
 		}
-		rendered, err := json.Marshal(t.Render(c.values, s.renderer))
+		rendered, err := marshalJSON(t.Render(c.values, s.renderer))
 		if err != nil {
 			return fmt.Errorf("error rendering entry %s: %w", e.ID, err)
 		}
@@ -109,6 +110,18 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 		return s.Get(ctx, auth.System, id)
 	}
 	return d, nil
+}
+
+// marshalJSON encodes without HTML escaping: rendered documents are full of
+// markup, and \u003c in every tag would only cost bytes on the wire.
+func marshalJSON(v any) (json.RawMessage, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 func messageData(msg string) any {

@@ -1,0 +1,14 @@
+package storetest_test
+
+import (
+	"testing"
+
+	"github.com/inklingcms/inkling/engine/storetest"
+	"github.com/inklingcms/inkling/engine/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+func TestSQLite(t *testing.T) { storetest.Exercise(t, testdb.SQLite) }
+
+func TestPostgres(t *testing.T) { storetest.Exercise(t, testdb.Postgres) }
