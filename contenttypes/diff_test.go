@@ -14,7 +14,11 @@ func TestDiff(t *testing.T) {
 		want   []string // "path op destructive"
 	}{
 		{"identical", func(*ContentType) {}, nil},
-		{"label and help", func(ct *ContentType) { ct.Label = "Story"; field(ct, "headline").Label = "Title"; field(ct, "headline").Help = "" },
+		{"label and help", func(ct *ContentType) {
+			ct.Label = "Story"
+			field(ct, "headline").Label = "Title"
+			field(ct, "headline").Help = ""
+		},
 			[]string{"fields.headline changed false", "fields.headline changed false", "label changed false"}},
 		{"description", func(ct *ContentType) { ct.Description = "x" }, []string{"description changed false"}},
 		{"is_page", func(ct *ContentType) { ct.IsPage = true }, []string{"is_page changed true"}},
@@ -56,7 +60,10 @@ func TestDiff(t *testing.T) {
 		{"allowed types widened", func(ct *ContentType) { field(ct, "author").AllowedTypes = []string{"person", "team"} },
 			[]string{"fields.author changed false"}},
 		{"allowed types to any", func(ct *ContentType) { field(ct, "author").AllowedTypes = nil }, []string{"fields.author changed false"}},
-		{"allowed types from any", func(ct *ContentType) { ct.Fields[16].Children[2].Children[1].AllowedTypes = nil; field(ct, "author").AllowedTypes = nil },
+		{"allowed types from any", func(ct *ContentType) {
+			ct.Fields[16].Children[2].Children[1].AllowedTypes = nil
+			field(ct, "author").AllowedTypes = nil
+		},
 			[]string{"fields.author changed false", "fields.body.children.quote.children.source changed false"}},
 		{"taxonomy changed", func(ct *ContentType) { field(ct, "tags").Taxonomy = "topics" }, []string{"fields.tags changed true"}},
 		{"default changed", func(ct *ContentType) { field(ct, "rating").Default = json.RawMessage(`3`) }, []string{"fields.rating changed false"}},
