@@ -47,7 +47,6 @@ func buildInkling(t *testing.T, dir string) string {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build -o %s .: %v\n%s", bin, err, out)
 	}
@@ -292,11 +291,11 @@ func withContentType(ct string) reqOption {
 	return func(r *http.Request) { r.Header.Set("Content-Type", ct) }
 }
 
-// do sends a request and buffers the response. body is nil (no body), a
-// string or []byte (sent as is), an io.Reader (streamed, chunked) or any
-// other value (encoded as JSON). Management API requests carry the admin
-// token unless an option says otherwise.
-func (in *instance) do(t *testing.T, method, path string, body any, opts ...reqOption) *response {
+// newRequest builds a request. body is nil (no body), a string or []byte
+// (sent as is), an io.Reader (streamed, chunked) or any other value
+// (encoded as JSON). Management API requests carry the admin token unless
+// an option says otherwise.
+func (in *instance) newRequest(t *testing.T, method, path string, body any, opts ...reqOption) *http.Request {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -327,6 +326,13 @@ func (in *instance) do(t *testing.T, method, path string, body any, opts ...reqO
 	for _, o := range opts {
 		o(req)
 	}
+	return req
+}
+
+// do sends a request (see newRequest) and buffers the response.
+func (in *instance) do(t *testing.T, method, path string, body any, opts ...reqOption) *response {
+	t.Helper()
+	req := in.newRequest(t, method, path, body, opts...)
 	resp, err := in.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

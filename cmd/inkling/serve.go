@@ -64,7 +64,9 @@ func serve(ctx context.Context, c *cli.Command) error {
 	}
 	log.Info("inkling serving", "addr", ln.Addr().String(), "database", db.Location, "version", buildVersion())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.App.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
+	go func() {
+		errc <- srv.App.Listener(api.LingeringListener(ln), fiber.ListenConfig{DisableStartupMessage: true})
+	}()
 	select {
 	case err := <-errc:
 		return err

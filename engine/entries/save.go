@@ -76,6 +76,13 @@ func (s *Service) Save(ctx context.Context, actor auth.Principal, id string, in 
 		}
 		e.LatestRevisionID, e.DraftTitle, e.HasUnpublishedChanges, e.UpdatedAt = &rev.ID, c.title, true, now
 		cols := []string{"latest_revision_id", "draft_title", "has_unpublished_changes", "updated_at"}
+		// A slug another entry here already uses would only fail at publish;
+		// say so now.
+		if c.slug != latest.Slug {
+			if err := s.checkSlugFree(ctx, tx, e.SlugScope, c.slug, e.ID); err != nil {
+				return err
+			}
+		}
 		if !e.Live {
 			oldPath, slugChanged := e.Path, e.Slug != c.slug
 			e.Title = c.title
