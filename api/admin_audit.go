@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v3"
+	"github.com/inklingcms/inkling/contenttypes"
+	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/audit"
 	"github.com/inklingcms/inkling/engine/auth"
 )
@@ -16,7 +18,15 @@ func (s *Server) listAudit(c fiber.Ctx) error {
 	if err := s.Auth.Require(c.Context(), principal(c), auth.ActAuditRead, ""); err != nil {
 		return err
 	}
-	limit, _ := strconv.Atoi(c.Query("limit"))
+	limit := 0
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return apperr.Validation("invalid limit", contenttypes.Diagnostics{{Severity: contenttypes.SeverityError,
+				Path: "limit", Code: contenttypes.CodeOutOfRange, Summary: "expected an integer from 1 to 500"}})
+		}
+		limit = n
+	}
 	rows, err := audit.List(c.Context(), s.DB, audit.Query{EntryID: c.Query("entry"), Action: c.Query("action"), Before: c.Query("before"), Limit: limit})
 	if err != nil {
 		return err

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
+	"github.com/inklingcms/inkling/contenttypes"
+	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/auth"
 )
 
@@ -39,6 +42,9 @@ func (s *Server) createUser(c fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(u)
 }
 
+// maxTokenTTLSeconds is ten years.
+const maxTokenTTLSeconds = 10 * 365 * 24 * 3600
+
 type createTokenRequest struct {
 	Name       string    `json:"name"`
 	Role       auth.Role `json:"role"`
@@ -52,6 +58,11 @@ func (s *Server) createToken(c fiber.Ctx) error {
 	var in createTokenRequest
 	if err := decodeBody(c, &in); err != nil {
 		return err
+	}
+	if in.TTLSeconds < 0 || in.TTLSeconds > maxTokenTTLSeconds {
+		return apperr.Validation("invalid ttl", contenttypes.Diagnostics{{Severity: contenttypes.SeverityError,
+			Path: "ttl_seconds", Code: contenttypes.CodeOutOfRange,
+			Summary: fmt.Sprintf("expected 0 (never expires) to %d seconds (10 years)", maxTokenTTLSeconds)}})
 	}
 	t, plain, err := s.Auth.CreateToken(c.Context(), auth.TokenInput{Name: in.Name, Role: in.Role, TTL: time.Duration(in.TTLSeconds) * time.Second})
 	if err != nil {

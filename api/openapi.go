@@ -143,6 +143,21 @@ func BuildOpenAPI(types []*registry.Type, version string) *openapi3.T {
 	for _, t := range types {
 		name := typeName(t.Key)
 		fields := schemaFromMap(t.JSONSchema(contenttypes.SchemaOutput))
+		// fields= may leave out any member, and expand= turns a reference
+		// id into the referenced entry (or null when it is not published).
+		fields.Value.Required = nil
+		for _, f := range t.Fields {
+			if f.Kind == contenttypes.KindReference && fields.Value.Properties[f.Name] != nil {
+				orig := fields.Value.Properties[f.Name]
+				fields.Value.Properties[f.Name] = openapi3.NewSchemaRef("", &openapi3.Schema{
+					Title: orig.Value.Title, Description: orig.Value.Description,
+					AnyOf: openapi3.SchemaRefs{
+						openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Description: "entry id"}),
+						openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"object"}, Description: "the referenced entry, with expand="}),
+						openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"null"}, Description: "expanded, but not published"}),
+					}})
+			}
+		}
 		item := openapi3.NewObjectSchema().
 			WithProperty("id", openapi3.NewStringSchema()).
 			WithProperty("type", &openapi3.Schema{Type: &openapi3.Types{"string"}, Const: t.Key}).

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -98,7 +99,9 @@ type testEnv struct {
 	// Seed is the delivery fixture (only in the shared delivery env).
 	Seed *deliverySeed
 
-	mu sync.Mutex
+	mu       sync.Mutex
+	liveOnce sync.Once
+	liveAddr string
 }
 
 func (env *testEnv) set(name, value string) {
@@ -236,6 +239,47 @@ func (env *testEnv) send(t testing.TB, req *http.Request) *testResponse {
 	return &testResponse{Status: res.StatusCode, Header: res.Header, Body: body}
 }
 
+// liveURL serves the app on a loopback port (started on first use) and
+// returns its base URL. App.Test cannot show responses that fasthttp writes
+// itself before the app sees the request (413 for an oversized body: its
+// ServeConn returns ErrBodyTooLarge, which App.Test reports as an error).
+func (env *testEnv) liveURL(t testing.TB) string {
+	t.Helper()
+	env.liveOnce.Do(func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			// As cmd/inkling/serve.go does.
+			_ = env.Server.App.Listener(api.LingeringListener(ln), fiber.ListenConfig{DisableStartupMessage: true})
+		}()
+		t.Cleanup(func() {
+			_ = env.Server.App.ShutdownWithTimeout(5 * time.Second)
+			<-done
+		})
+		env.liveAddr = "http://" + ln.Addr().String()
+	})
+	return env.liveAddr
+}
+
+// sendLive sends a client request to the live listener.
+func (env *testEnv) sendLive(t testing.TB, req *http.Request) *testResponse {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	return &testResponse{Status: res.StatusCode, Header: res.Header, Body: body}
+}
+
 // call sends a request as role ("" for none). body is sent as is when it
 // is a string, else JSON-encoded; nil sends no body. URL placeholders are
 // expanded.
@@ -355,6 +399,10 @@ type apiScenario struct {
 	// ExpectedDiagPaths must each be the path of a diagnostic.
 	ExpectedDiagPaths []string
 
+	// Live sends the request over a real loopback connection instead of
+	// App.Test (see liveURL).
+	Live bool
+
 	Before func(t *testing.T, env *testEnv)
 	After  func(t *testing.T, env *testEnv)
 }
@@ -406,14 +454,27 @@ func (sc apiScenario) run(t *testing.T, env *testEnv) {
 	if sc.Body != "" {
 		body = strings.NewReader(env.expand(t, sc.Body))
 	}
-	req := httptest.NewRequest(sc.Method, env.expand(t, sc.URL), body)
+	var req *http.Request
+	if sc.Live {
+		var err error
+		if req, err = http.NewRequest(sc.Method, env.liveURL(t)+env.expand(t, sc.URL), body); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		req = httptest.NewRequest(sc.Method, env.expand(t, sc.URL), body)
+	}
 	for k, v := range sc.Headers {
 		req.Header.Set(k, env.expand(t, v))
 	}
 	if sc.Body != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res := env.send(t, req)
+	var res *testResponse
+	if sc.Live {
+		res = env.sendLive(t, req)
+	} else {
+		res = env.send(t, req)
+	}
 	env.Last = res
 	text := string(res.Body)
 

@@ -74,9 +74,6 @@ func New(d Deps) *Server {
 	s.bindAdminEntries(admin)
 	s.bindAdminUsers(admin)
 	s.bindAdminAudit(admin)
-	s.App.Use(func(c fiber.Ctx) error {
-		return fiber.NewError(fiber.StatusNotFound, "no route "+c.Method()+" "+c.Path())
-	})
 	return s
 }
 

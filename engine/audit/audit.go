@@ -83,7 +83,9 @@ func List(ctx context.Context, db bun.IDB, q Query) ([]Entry, error) {
 	}
 	q.Limit = min(q.Limit, 500)
 	var out []Entry
-	sel := db.NewSelect().Model(&out).OrderExpr("created_at DESC, id DESC").Limit(int64(q.Limit))
+	// Ids are UUIDv7 (time-ordered), so id order is time order and pages
+	// on id never skip rows.
+	sel := db.NewSelect().Model(&out).OrderExpr("id DESC").Limit(int64(q.Limit))
 	if q.EntryID != "" {
 		sel = sel.Where("entry_id = ?", q.EntryID)
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -90,6 +91,9 @@ func (s *Service) Grants(ctx context.Context) ([]Grant, error) {
 func (s *Service) SetGrant(ctx context.Context, g Grant, allow bool) error {
 	if _, err := ParseRole(string(g.Role)); err != nil || g.Role == RoleAdmin {
 		return apperr.New(apperr.Invalid, "role: grants apply to editor and reviewer (admins can do everything)")
+	}
+	if !slices.Contains(Actions, g.Action) {
+		return apperr.New(apperr.Invalid, "action: unknown action %q", g.Action)
 	}
 	if g.TypeKey == "" {
 		g.TypeKey = "*"

@@ -43,6 +43,10 @@ const (
 	ActAuditRead      Action = "audit.read"
 )
 
+// Actions lists every action a grant may name.
+var Actions = []Action{ActEntriesRead, ActEntriesCreate, ActEntriesUpdate, ActEntriesDelete, ActEntriesPublish,
+	ActEntriesMove, ActEntriesReview, ActTypesRead, ActTypesManage, ActUsersManage, ActAuditRead}
+
 // Kind says what sort of principal acts.
 type Kind string
 

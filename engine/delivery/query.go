@@ -58,6 +58,10 @@ func ParseListQuery(typ string, q url.Values) (ListQuery, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if len(q[k]) > 1 {
+			diags.AppendErrorf(k, "repeated_parameter", "%q is given %d times; give it once (use commas for several values)", k, len(q[k]))
+			continue
+		}
 		v := q.Get(k)
 		switch {
 		case k == "sort":

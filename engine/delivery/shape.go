@@ -180,6 +180,10 @@ func ParseGetQuery(typ, idOrSlug string, q map[string][]string) (GetQuery, error
 	gq := GetQuery{Type: typ, IDOrSlug: idOrSlug}
 	var diags contenttypes.Diagnostics
 	for k, v := range q {
+		if len(v) > 1 {
+			diags.AppendErrorf(k, "repeated_parameter", "%q is given %d times; give it once (use commas for several values)", k, len(v))
+			continue
+		}
 		val := strings.Join(v, ",")
 		switch k {
 		case "fields":

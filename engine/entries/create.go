@@ -38,7 +38,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in CreateInp
 		return nil, err
 	}
 	var d *Draft
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		c, err := s.prepare(ctx, tx, t, in.Title, in.Slug, in.Fields, true)
 		if err != nil {
 			return err

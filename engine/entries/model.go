@@ -63,16 +63,6 @@ type Revision struct {
 	CreatedAt  time.Time       `bun:"created_at" json:"created_at"`
 }
 
-// indexRow is a projected value of an indexed field of a live entry.
-type indexRow struct {
-	bun.BaseModel `bun:"table:entry_index"`
-	EntryID       string   `bun:"entry_id"`
-	TypeKey       string   `bun:"type_key"`
-	Field         string   `bun:"field"`
-	VText         *string  `bun:"v_text"`
-	VNum          *float64 `bun:"v_num"`
-}
-
 // Draft is an entry with its latest revision: what the management API shows.
 type Draft struct {
 	*Entry

@@ -9,6 +9,7 @@ import (
 	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/audit"
 	"github.com/inklingcms/inkling/engine/auth"
+	"github.com/inklingcms/inkling/engine/store"
 	"github.com/uptrace/bun"
 )
 
@@ -22,7 +23,19 @@ type MoveInput struct {
 // Move moves a page and its subtree. Paths, depths and URL paths of the
 // whole subtree are rewritten in the same transaction.
 func (s *Service) Move(ctx context.Context, actor auth.Principal, id string, in MoveInput) (*Draft, error) {
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Lock the page and its new parent in id order, so two moves that
+		// swap a parent and a child cannot deadlock.
+		if s.db.Backend == store.Postgres {
+			ids := []string{id}
+			if in.ParentID != nil && *in.ParentID != "" {
+				ids = append(ids, *in.ParentID)
+			}
+			if _, err := tx.NewSelect().Table("entries").Column("id").Where("id IN (?)", bun.List(ids)).
+				OrderExpr("id").For("UPDATE").Exec(ctx); err != nil {
+				return fmt.Errorf("error locking pages: %w", err)
+			}
+		}
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err
@@ -101,7 +114,7 @@ func (s *Service) Move(ctx context.Context, actor auth.Principal, id string, in 
 // Delete removes an entry with its revisions. A page with children is
 // refused: move or delete the children first.
 func (s *Service) Delete(ctx context.Context, actor auth.Principal, id string) error {
-	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/audit"
 	"github.com/inklingcms/inkling/engine/auth"
+	"github.com/inklingcms/inkling/engine/projection"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/uptrace/bun"
 )
@@ -27,7 +28,7 @@ type PublishInput struct {
 // change since the draft was saved cannot publish invalid content.
 func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, in PublishInput) (*Draft, error) {
 	var d *Draft
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err
@@ -133,26 +134,13 @@ func messageData(msg string) any {
 
 // project replaces the index rows of a live entry.
 func (s *Service) project(ctx context.Context, tx bun.IDB, typeKey, entryID string, idx []contenttypes.IndexEntry) error {
-	if _, err := tx.NewDelete().Model((*indexRow)(nil)).Where("entry_id = ?", entryID).Exec(ctx); err != nil {
-		return fmt.Errorf("error clearing index of %s: %w", entryID, err)
-	}
-	if len(idx) == 0 {
-		return nil
-	}
-	rows := make([]indexRow, len(idx))
-	for i, ie := range idx {
-		rows[i] = indexRow{EntryID: entryID, TypeKey: typeKey, Field: ie.Field, VText: ie.Text, VNum: ie.Num}
-	}
-	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("error indexing %s: %w", entryID, err)
-	}
-	return nil
+	return projection.Write(ctx, tx, typeKey, entryID, idx)
 }
 
 // Unpublish takes an entry offline. Its content and revisions stay; its
 // index rows go, so delivery no longer finds it.
 func (s *Service) Unpublish(ctx context.Context, actor auth.Principal, id string) (*Draft, error) {
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package entries
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,8 +12,9 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// SaveInput is a new draft of an entry. Absent title, slug or fields keep
-// the latest revision's value; Fields, when present, replaces all values.
+// SaveInput is a new draft of an entry. Absent (or null) title, slug or
+// fields keep the latest revision's value; Fields, when present, replaces
+// all values.
 type SaveInput struct {
 	Title  *string         `json:"title,omitempty"`
 	Slug   *string         `json:"slug,omitempty"`
@@ -29,7 +31,7 @@ type SaveInput struct {
 // title and slug on its row.
 func (s *Service) Save(ctx context.Context, actor auth.Principal, id string, in SaveInput) (*Draft, error) {
 	var d *Draft
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err
@@ -58,8 +60,8 @@ func (s *Service) Save(ctx context.Context, actor auth.Principal, id string, in 
 		if in.Slug != nil {
 			slug = *in.Slug
 		}
-		if in.Fields != nil {
-			fields = in.Fields
+		if len(in.Fields) > 0 && string(bytes.TrimSpace(in.Fields)) != "null" {
+			fields = in.Fields // null, like an absent member, keeps the values
 		}
 		c, err := s.prepare(ctx, tx, t, title, slug, fields, false)
 		if err != nil {

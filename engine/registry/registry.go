@@ -21,6 +21,7 @@ import (
 
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/apperr"
+	"github.com/inklingcms/inkling/engine/projection"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/uptrace/bun"
 )
@@ -126,7 +127,7 @@ func (r *Registry) Register(ctx context.Context, ct contenttypes.ContentType, op
 	}
 	hash := ct.Hash()
 	res := &Result{}
-	err = r.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = r.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := r.now().UTC()
 		old := new(row)
 		q := tx.NewSelect().Model(old).Where("key = ?", ct.Key)
@@ -175,6 +176,13 @@ func (r *Registry) Register(ctx context.Context, ct contenttypes.ContentType, op
 			Set("version = ?", version).Set("updated_at = ?", now).
 			Where("key = ?", ct.Key).Exec(ctx); err != nil {
 			return fmt.Errorf("error updating content type %s: %w", ct.Key, err)
+		}
+		if projection.IndexedChanged(&oldType.ContentType, &ct) {
+			// Entries published before the change must be filterable by
+			// the newly indexed fields (and not by the dropped ones).
+			if _, err := projection.Rebuild(ctx, tx, &ct); err != nil {
+				return err
+			}
 		}
 		res.Changed = true
 		res.Type = &Type{ContentType: ct, Hash: hash, Version: version, Source: src, UpdatedAt: now}
