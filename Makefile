@@ -2,7 +2,7 @@
 GO ?= go
 GOTESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: run test vet build bench
+.PHONY: run test vet build bench proto
 
 run:
 	$(GO) run ./cmd/inkling serve
@@ -15,3 +15,13 @@ vet:
 
 test: vet
 	$(GO) test $(GOTESTFLAGS) ./...
+
+# Regenerates plugins/protocol/pluginv1 from plugins/protocol/plugin.proto.
+# Needs: apt-get install protobuf-compiler;
+#        go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+#        go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+proto:
+	PATH="$$PATH:$$(go env GOPATH)/bin" protoc -I plugins/protocol \
+		--go_out=plugins/protocol/pluginv1 --go_opt=paths=source_relative \
+		--go-grpc_out=plugins/protocol/pluginv1 --go-grpc_opt=paths=source_relative \
+		plugins/protocol/plugin.proto
