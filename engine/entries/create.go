@@ -37,12 +37,15 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in CreateInp
 	if err := s.authz.Require(ctx, actor, auth.ActEntriesCreate, t.Key); err != nil {
 		return nil, err
 	}
+	c, err := s.prepare(ctx, s.db, t, in.Title, in.Slug, in.Fields, true)
+	if err != nil {
+		return nil, err
+	}
+	if c, err = s.runHooks(ctx, s.db, actor, t, "", c); err != nil {
+		return nil, err
+	}
 	var d *Draft
 	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		c, err := s.prepare(ctx, tx, t, in.Title, in.Slug, in.Fields, true)
-		if err != nil {
-			return err
-		}
 		now := s.now().UTC()
 		e := &Entry{ID: s.newID(), TypeKey: t.Key, Title: c.title, DraftTitle: c.title, Slug: c.slug,
 			HasUnpublishedChanges: true, CreatedAt: now, UpdatedAt: now}
@@ -75,6 +78,9 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in CreateInp
 			return fmt.Errorf("error inserting revision: %w", err)
 		}
 		if err := audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "create", EntryID: e.ID, TypeKey: t.Key, RevisionID: rev.ID, At: now}); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, EventAfterSave, actor, e, rev.ID); err != nil {
 			return err
 		}
 		d = &Draft{Entry: e, Revision: rev}

@@ -100,6 +100,9 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 			RevisionID: rev.ID, Data: messageData(in.Message), At: now}); err != nil {
 			return err
 		}
+		if err := s.emit(ctx, tx, EventAfterPublish, actor, e, rev.ID); err != nil {
+			return err
+		}
 		d = &Draft{Entry: e, Revision: rev}
 		return nil
 	})
@@ -159,8 +162,11 @@ func (s *Service) Unpublish(ctx context.Context, actor auth.Principal, id string
 		if err := s.project(ctx, tx, e.TypeKey, e.ID, nil); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "unpublish", EntryID: e.ID, TypeKey: e.TypeKey,
-			RevisionID: deref(e.LiveRevisionID), At: now})
+		if err := audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "unpublish", EntryID: e.ID, TypeKey: e.TypeKey,
+			RevisionID: deref(e.LiveRevisionID), At: now}); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, EventAfterUnpublish, actor, e, deref(e.LiveRevisionID))
 	})
 	if err != nil {
 		return nil, err

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/audit"
@@ -30,42 +33,88 @@ type SaveInput struct {
 // gets has_unpublished_changes; a never-published entry also takes the new
 // title and slug on its row.
 func (s *Service) Save(ctx context.Context, actor auth.Principal, id string, in SaveInput) (*Draft, error) {
+	// Hooks run before the transaction, on values merged with the latest
+	// revision as read then. If another save lands in between, the merge
+	// base is stale: start again (hooks see the new base).
+	for attempt := 1; ; attempt++ {
+		d, err := s.save(ctx, actor, id, in)
+		if errors.Is(err, errStaleBase) && attempt < 10 {
+			select { // jitter, so racing savers do not collide again
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(rand.IntN(5*attempt)+1) * time.Millisecond):
+			}
+			continue
+		}
+		if errors.Is(err, errStaleBase) {
+			return nil, apperr.New(apperr.Conflict, "entry %s is being saved concurrently; retry", id)
+		}
+		return d, err
+	}
+}
+
+var errStaleBase = errors.New("latest revision changed during save")
+
+func (s *Service) save(ctx context.Context, actor auth.Principal, id string, in SaveInput) (*Draft, error) {
+	e, err := s.loadEntry(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authz.Require(ctx, actor, auth.ActEntriesUpdate, e.TypeKey); err != nil {
+		return nil, err
+	}
+	if err := lockedByOther(e, actor); err != nil {
+		return nil, err
+	}
+	t, err := s.types.Get(ctx, e.TypeKey)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := s.loadRevision(ctx, s.db, e.ID, deref(e.LatestRevisionID))
+	if err != nil {
+		return nil, err
+	}
+	if in.BaseRevisionID != "" && in.BaseRevisionID != latest.ID {
+		return nil, staleBase(e.ID, in.BaseRevisionID, latest.ID)
+	}
+	title, slug, fields := latest.Title, latest.Slug, latest.Fields
+	if in.Title != nil {
+		title = *in.Title
+	}
+	if in.Slug != nil {
+		slug = *in.Slug
+	}
+	if len(in.Fields) > 0 && string(bytes.TrimSpace(in.Fields)) != "null" {
+		fields = in.Fields // null, like an absent member, keeps the values
+	}
+	c, err := s.prepare(ctx, s.db, t, title, slug, fields, false)
+	if err != nil {
+		return nil, err
+	}
+	if c, err = s.runHooks(ctx, s.db, actor, t, e.ID, c); err != nil {
+		return nil, err
+	}
 	var d *Draft
-	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if err := s.authz.Require(ctx, actor, auth.ActEntriesUpdate, e.TypeKey); err != nil {
+		if deref(e.LatestRevisionID) != latest.ID {
+			if in.BaseRevisionID != "" {
+				return staleBase(e.ID, in.BaseRevisionID, deref(e.LatestRevisionID))
+			}
+			return errStaleBase
+		}
+		if err := lockedByOther(e, actor); err != nil {
 			return err
 		}
-		if e.Locked && (e.LockedBy == nil || *e.LockedBy != actor.ID) {
-			return apperr.New(apperr.Conflict, "entry %s is locked by %s", e.ID, deref(e.LockedBy))
-		}
-		t, err := s.types.Get(ctx, e.TypeKey)
-		if err != nil {
-			return err
-		}
-		latest, err := s.loadRevision(ctx, tx, e.ID, deref(e.LatestRevisionID))
-		if err != nil {
-			return err
-		}
-		if in.BaseRevisionID != "" && in.BaseRevisionID != latest.ID {
-			return apperr.New(apperr.Conflict, "entry %s changed since revision %s (latest is %s); reload and retry", e.ID, in.BaseRevisionID, latest.ID)
-		}
-		title, slug, fields := latest.Title, latest.Slug, latest.Fields
-		if in.Title != nil {
-			title = *in.Title
-		}
-		if in.Slug != nil {
-			slug = *in.Slug
-		}
-		if len(in.Fields) > 0 && string(bytes.TrimSpace(in.Fields)) != "null" {
-			fields = in.Fields // null, like an absent member, keeps the values
-		}
-		c, err := s.prepare(ctx, tx, t, title, slug, fields, false)
-		if err != nil {
-			return err
+		// A slug another entry here already uses would only fail at publish;
+		// say so now.
+		if c.slug != latest.Slug {
+			if err := s.checkSlugFree(ctx, tx, e.SlugScope, c.slug, e.ID); err != nil {
+				return err
+			}
 		}
 		now := s.now().UTC()
 		rev := &Revision{ID: s.newID(), EntryID: e.ID, TypeKey: e.TypeKey, Number: latest.Number + 1, Title: c.title,
@@ -78,20 +127,10 @@ func (s *Service) Save(ctx context.Context, actor auth.Principal, id string, in 
 		}
 		e.LatestRevisionID, e.DraftTitle, e.HasUnpublishedChanges, e.UpdatedAt = &rev.ID, c.title, true, now
 		cols := []string{"latest_revision_id", "draft_title", "has_unpublished_changes", "updated_at"}
-		// A slug another entry here already uses would only fail at publish;
-		// say so now.
-		if c.slug != latest.Slug {
-			if err := s.checkSlugFree(ctx, tx, e.SlugScope, c.slug, e.ID); err != nil {
-				return err
-			}
-		}
 		if !e.Live {
 			oldPath, slugChanged := e.Path, e.Slug != c.slug
 			e.Title = c.title
 			if slugChanged {
-				if err := s.checkSlugFree(ctx, tx, e.SlugScope, c.slug, e.ID); err != nil {
-					return err
-				}
 				e.Slug = c.slug
 				if e.Path != "" {
 					var parent *Entry
@@ -118,10 +157,24 @@ func (s *Service) Save(ctx context.Context, actor auth.Principal, id string, in 
 		if err := audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "save", EntryID: e.ID, TypeKey: e.TypeKey, RevisionID: rev.ID, At: now}); err != nil {
 			return err
 		}
+		if err := s.emit(ctx, tx, EventAfterSave, actor, e, rev.ID); err != nil {
+			return err
+		}
 		d = &Draft{Entry: e, Revision: rev}
 		return nil
 	})
 	return d, err
+}
+
+func staleBase(id, base, latest string) error {
+	return apperr.New(apperr.Conflict, "entry %s changed since revision %s (latest is %s); reload and retry", id, base, latest)
+}
+
+func lockedByOther(e *Entry, actor auth.Principal) error {
+	if e.Locked && (e.LockedBy == nil || *e.LockedBy != actor.ID) {
+		return apperr.New(apperr.Conflict, "entry %s is locked by %s", e.ID, deref(e.LockedBy))
+	}
+	return nil
 }
 
 func deref(p *string) string {

@@ -34,12 +34,16 @@ type Service struct {
 	renderer *contenttypes.Renderer
 	now      func() time.Time
 	newID    func() string
+	hooks    Hooks
+	events   Events
 }
 
 // Options configure a Service; nil fields take defaults.
 type Options struct {
 	Now      func() time.Time
 	Renderer *contenttypes.Renderer
+	Hooks    Hooks  // plugin save hooks; nil: none
+	Events   Events // lifecycle events; nil: none recorded
 }
 
 // New returns a Service.
@@ -53,6 +57,9 @@ func New(db *store.DB, types Types, authz Authorizer, opts *Options) *Service {
 	// reloaded one.
 	base := s.now
 	s.now = func() time.Time { return base().UTC().Truncate(time.Microsecond) }
+	if opts != nil {
+		s.hooks, s.events = opts.Hooks, opts.Events
+	}
 	if opts != nil && opts.Renderer != nil {
 		s.renderer = opts.Renderer
 	} else {

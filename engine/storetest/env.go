@@ -27,14 +27,17 @@ type Env struct {
 var CheapArgon2 = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 // NewEnv wires the services on db.
-func NewEnv(t testing.TB, db *store.DB) *Env {
+func NewEnv(t testing.TB, db *store.DB) *Env { return NewEnvWith(t, db, nil) }
+
+// NewEnvWith wires the services on db with entries options (hooks, events).
+func NewEnvWith(t testing.TB, db *store.DB, opts *entries.Options) *Env {
 	t.Helper()
 	types := registry.New(db)
 	if err := types.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	a := auth.New(db, &auth.Options{Argon2: CheapArgon2})
-	return &Env{DB: db, Types: types, Auth: a, Entries: entries.New(db, types, a, nil), Delivery: delivery.New(db, types)}
+	return &Env{DB: db, Types: types, Auth: a, Entries: entries.New(db, types, a, opts), Delivery: delivery.New(db, types)}
 }
 
 var (
