@@ -2,6 +2,7 @@ package api
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v3"
 	"github.com/inklingcms/inkling/contenttypes"
@@ -20,6 +21,10 @@ func (s *Server) bindAdminEntries(r fiber.Router) {
 	r.Post("/entries/:id/publish", s.publishEntry)
 	r.Post("/entries/:id/unpublish", s.unpublishEntry)
 	r.Post("/entries/:id/move", s.moveEntry)
+	r.Post("/entries/:id/revert", s.revertEntry)
+	r.Get("/entries/:id/diff", s.diffEntry)
+	r.Post("/entries/:id/lock", s.lockEntry)
+	r.Delete("/entries/:id/lock", s.unlockEntry)
 }
 
 type entryList struct {
@@ -151,6 +156,64 @@ func (s *Server) moveEntry(c fiber.Ctx) error {
 		return err
 	}
 	d, err := s.Entries.Move(c.Context(), principal(c), c.Params("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+type revertRequest struct {
+	RevisionID string `json:"revision_id"`
+}
+
+func (s *Server) revertEntry(c fiber.Ctx) error {
+	var in revertRequest
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	if in.RevisionID == "" {
+		return apperr.Validation("missing revision", contenttypes.Diagnostics{{Severity: contenttypes.SeverityError,
+			Path: "revision_id", Code: contenttypes.CodeRequired, Summary: "the revision to revert to is required"}})
+	}
+	d, err := s.Entries.Revert(c.Context(), principal(c), c.Params("id"), in.RevisionID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+// diffEntry compares two revisions: ?from=<id>|live&to=<id>|latest
+// (default live → latest: what publishing would change).
+func (s *Server) diffEntry(c fiber.Ctx) error {
+	d, err := s.Entries.Compare(c.Context(), principal(c), c.Params("id"), c.Query("from"), c.Query("to"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+type lockRequest struct {
+	TTLSeconds int64 `json:"ttl_seconds,omitempty"`
+}
+
+func (s *Server) lockEntry(c fiber.Ctx) error {
+	var in lockRequest
+	if err := optionalBody(c, &in); err != nil {
+		return err
+	}
+	if in.TTLSeconds < 0 || in.TTLSeconds > int64(entries.MaxLockTTL/time.Second) {
+		return apperr.Validation("invalid ttl", contenttypes.Diagnostics{{Severity: contenttypes.SeverityError,
+			Path: "ttl_seconds", Code: contenttypes.CodeOutOfRange, Summary: "expected 0 (default 30 minutes) to 86400"}})
+	}
+	d, err := s.Entries.Lock(c.Context(), principal(c), c.Params("id"), time.Duration(in.TTLSeconds)*time.Second)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+func (s *Server) unlockEntry(c fiber.Ctx) error {
+	d, err := s.Entries.Unlock(c.Context(), principal(c), c.Params("id"))
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ type Entry struct {
 	Locked                bool       `bun:"locked" json:"locked"`
 	LockedAt              *time.Time `bun:"locked_at" json:"locked_at,omitempty"`
 	LockedBy              *string    `bun:"locked_by" json:"locked_by,omitempty"`
+	LockExpiresAt         *time.Time `bun:"lock_expires_at" json:"lock_expires_at,omitempty"`
 	OwnerID               *string    `bun:"owner_id" json:"owner_id,omitempty"`
 	CreatedAt             time.Time  `bun:"created_at" json:"created_at"`
 	UpdatedAt             time.Time  `bun:"updated_at" json:"updated_at"`
@@ -61,6 +62,10 @@ type Revision struct {
 	AuthorKind string          `bun:"author_kind" json:"author_kind"`
 	Message    string          `bun:"message" json:"message"`
 	CreatedAt  time.Time       `bun:"created_at" json:"created_at"`
+	// Autosave marks a revision that later autosaves (and the next explicit
+	// save) of the same author overwrite instead of adding to history.
+	Autosave  bool       `bun:"autosave" json:"autosave"`
+	UpdatedAt *time.Time `bun:"updated_at" json:"updated_at,omitempty"`
 }
 
 // Draft is an entry with its latest revision: what the management API shows.

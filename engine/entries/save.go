@@ -27,6 +27,14 @@ type SaveInput struct {
 	// overwriting someone else's edit.
 	BaseRevisionID string `json:"base_revision_id,omitempty"`
 	Message        string `json:"message,omitempty"`
+	// Autosave coalesces: while the latest revision is an autosave by the
+	// same author, further autosaves overwrite it, and the next explicit
+	// save overwrites and finalises it, so history holds one revision per
+	// editing session instead of one per keystroke pause.
+	Autosave bool `json:"autosave,omitempty"`
+
+	auditAction string // "save" unless set (revert)
+	auditData   any
 }
 
 // Save writes a new revision. It never changes what is live: a live entry
@@ -63,7 +71,7 @@ func (s *Service) save(ctx context.Context, actor auth.Principal, id string, in 
 	if err := s.authz.Require(ctx, actor, auth.ActEntriesUpdate, e.TypeKey); err != nil {
 		return nil, err
 	}
-	if err := lockedByOther(e, actor); err != nil {
+	if err := lockedByOther(e, actor, s.now()); err != nil {
 		return nil, err
 	}
 	t, err := s.types.Get(ctx, e.TypeKey)
@@ -106,7 +114,7 @@ func (s *Service) save(ctx context.Context, actor auth.Principal, id string, in 
 			}
 			return errStaleBase
 		}
-		if err := lockedByOther(e, actor); err != nil {
+		if err := lockedByOther(e, actor, s.now()); err != nil {
 			return err
 		}
 		// A slug another entry here already uses would only fail at publish;
@@ -117,13 +125,28 @@ func (s *Service) save(ctx context.Context, actor auth.Principal, id string, in 
 			}
 		}
 		now := s.now().UTC()
-		rev := &Revision{ID: s.newID(), EntryID: e.ID, TypeKey: e.TypeKey, Number: latest.Number + 1, Title: c.title,
-			Slug: c.slug, Fields: c.raw, SchemaHash: t.Hash, AuthorKind: string(actor.Kind), Message: in.Message, CreatedAt: now}
-		if actor.ID != "" {
-			rev.AuthorID = strptr(actor.ID)
-		}
-		if _, err := tx.NewInsert().Model(rev).Exec(ctx); err != nil {
-			return fmt.Errorf("error inserting revision: %w", err)
+		var rev *Revision
+		if latest.Autosave && deref(latest.AuthorID) == actor.ID && actor.ID != "" && deref(e.LiveRevisionID) != latest.ID {
+			// Coalesce into the open autosave revision.
+			rev = latest
+			rev.Title, rev.Slug, rev.Fields, rev.SchemaHash, rev.Autosave, rev.UpdatedAt = c.title, c.slug, c.raw, t.Hash, in.Autosave, &now
+			if in.Message != "" {
+				rev.Message = in.Message
+			}
+			if _, err := tx.NewUpdate().Model(rev).Column("title", "slug", "fields", "schema_hash", "autosave", "updated_at", "message").
+				WherePK().Exec(ctx); err != nil {
+				return fmt.Errorf("error updating autosave revision: %w", err)
+			}
+		} else {
+			rev = &Revision{ID: s.newID(), EntryID: e.ID, TypeKey: e.TypeKey, Number: latest.Number + 1, Title: c.title,
+				Slug: c.slug, Fields: c.raw, SchemaHash: t.Hash, AuthorKind: string(actor.Kind), Message: in.Message,
+				CreatedAt: now, Autosave: in.Autosave}
+			if actor.ID != "" {
+				rev.AuthorID = strptr(actor.ID)
+			}
+			if _, err := tx.NewInsert().Model(rev).Exec(ctx); err != nil {
+				return fmt.Errorf("error inserting revision: %w", err)
+			}
 		}
 		e.LatestRevisionID, e.DraftTitle, e.HasUnpublishedChanges, e.UpdatedAt = &rev.ID, c.title, true, now
 		cols := []string{"latest_revision_id", "draft_title", "has_unpublished_changes", "updated_at"}
@@ -154,7 +177,14 @@ func (s *Service) save(ctx context.Context, actor auth.Principal, id string, in 
 		} else if _, err := tx.NewUpdate().Model(e).Column(cols...).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("error updating entry: %w", err)
 		}
-		if err := audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "save", EntryID: e.ID, TypeKey: e.TypeKey, RevisionID: rev.ID, At: now}); err != nil {
+		action := "save"
+		if in.auditAction != "" {
+			action = in.auditAction
+		} else if in.Autosave {
+			action = "autosave"
+		}
+		if err := audit.Write(ctx, tx, audit.Record{Actor: actor, Action: action, EntryID: e.ID, TypeKey: e.TypeKey, RevisionID: rev.ID, At: now,
+			Data: in.auditData}); err != nil {
 			return err
 		}
 		if err := s.emit(ctx, tx, EventAfterSave, actor, e, rev.ID); err != nil {
@@ -170,9 +200,10 @@ func staleBase(id, base, latest string) error {
 	return apperr.New(apperr.Conflict, "entry %s changed since revision %s (latest is %s); reload and retry", id, base, latest)
 }
 
-func lockedByOther(e *Entry, actor auth.Principal) error {
-	if e.Locked && (e.LockedBy == nil || *e.LockedBy != actor.ID) {
-		return apperr.New(apperr.Conflict, "entry %s is locked by %s", e.ID, deref(e.LockedBy))
+func lockedByOther(e *Entry, actor auth.Principal, now time.Time) error {
+	if lockHeld(e, now) && deref(e.LockedBy) != lockOwner(actor) {
+		return apperr.New(apperr.Conflict, "entry %s is locked by %s until %s", e.ID, deref(e.LockedBy),
+			e.LockExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

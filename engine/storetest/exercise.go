@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/apperr"
@@ -37,6 +38,7 @@ func Exercise(t *testing.T, open func(testing.TB) *store.DB) {
 		{"DeliveryQueries", testDeliveryQueries},
 		{"ConcurrentSaves", testConcurrentSaves},
 		{"Audit", testAudit},
+		{"LockAutosaveRevertDiff", testLockAutosaveRevertDiff},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -712,5 +714,82 @@ func testAudit(t *testing.T, env *Env) {
 	want := "unpublish:tok-admin publish:tok-editor save:tok-editor create:tok-editor"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("audit = %v, want %s", got, want)
+	}
+}
+
+func testLockAutosaveRevertDiff(t *testing.T, env *Env) {
+	ctx := context.Background()
+	mustRegister(t, env, bookType())
+	d := createBook(t, env, "The Four Loves", map[string]any{"year": 1960,
+		"body": []any{map[string]any{"type": "para", "id": "p1", "value": "Affection"},
+			map[string]any{"type": "para", "id": "p2", "value": "Friendship"}}})
+	publish(t, env, d.ID)
+	other := auth.Principal{Kind: auth.KindToken, ID: "tok-other", Role: auth.RoleEditor}
+	// Lock: others' saves are refused; the owner's pass; expiry frees it.
+	if _, err := env.Entries.Lock(ctx, editor, d.ID, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	title := "X"
+	_, err := env.Entries.Save(ctx, other, d.ID, entries.SaveInput{Title: &title})
+	wantCode(t, err, apperr.Conflict)
+	_, err = env.Entries.Lock(ctx, other, d.ID, time.Minute)
+	wantCode(t, err, apperr.Conflict)
+	_, err = env.Entries.Unlock(ctx, other, d.ID)
+	wantCode(t, err, apperr.Forbidden)
+	// Autosaves by the owner coalesce into one revision.
+	revsBefore, _ := env.Entries.Revisions(ctx, editor, d.ID)
+	for _, v := range []int{1961, 1962, 1963} {
+		if _, err := env.Entries.Save(ctx, editor, d.ID, entries.SaveInput{Autosave: true,
+			Fields: raw(t, map[string]any{"year": v, "body": []any{
+				map[string]any{"type": "para", "id": "p2", "value": "Friendship"},
+				map[string]any{"type": "para", "id": "p1", "value": "Affection!"}}})}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	revs, _ := env.Entries.Revisions(ctx, editor, d.ID)
+	if len(revs) != len(revsBefore)+1 || !revs[0].Autosave {
+		t.Fatalf("autosaves: %d revisions (was %d), latest autosave=%v", len(revs), len(revsBefore), revs[0].Autosave)
+	}
+	// The explicit save finalises the same revision.
+	fin, err := env.Entries.Save(ctx, editor, d.ID, entries.SaveInput{Message: "done"})
+	if err != nil || fin.Revision.ID != revs[0].ID || fin.Revision.Autosave {
+		t.Fatalf("explicit save after autosave: %+v %v", fin.Revision, err)
+	}
+	next, err := env.Entries.Save(ctx, editor, d.ID, entries.SaveInput{Autosave: true})
+	if err != nil || next.Revision.ID == fin.Revision.ID {
+		t.Fatalf("an autosave after an explicit save must start a new revision: %v", err)
+	}
+	// Draft vs live diff: block-level, by id.
+	diff, err := env.Entries.Compare(ctx, editor, d.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, c := range diff.Changes {
+		ops = append(ops, c.Op+" "+c.Path)
+	}
+	want := "changed fields.year|changed fields.body|moved fields.body[p2]|moved fields.body[p1]|changed fields.body[p1].value"
+	if strings.Join(ops, "|") != want {
+		t.Fatalf("diff = %v, want %s", ops, want)
+	}
+	if _, err := env.Entries.Unlock(ctx, editor, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Revert to revision 1: a new revision with the old content.
+	first := revs[len(revs)-1]
+	rv, err := env.Entries.Revert(ctx, other, d.ID, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rv.Revision.Number <= next.Revision.Number {
+		t.Fatalf("revert: %+v", rv.Revision)
+	}
+	diff, err = env.Entries.Compare(ctx, editor, d.ID, first.ID, rv.Revision.ID)
+	if err != nil || len(diff.Changes) != 0 {
+		t.Fatalf("revert result differs from its source: %+v %v", diff, err)
+	}
+	rows, _ := audit.List(ctx, env.DB, audit.Query{EntryID: d.ID, Action: "revert"})
+	if len(rows) != 1 {
+		t.Fatalf("revert audit rows: %d", len(rows))
 	}
 }
