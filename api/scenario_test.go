@@ -32,6 +32,7 @@ import (
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/engine/workflow"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/inklingcms/inkling/engine/testdb"
 )
@@ -88,6 +89,7 @@ type testEnv struct {
 	Auth     *auth.Service
 	Entries  *entries.Service
 	Delivery *delivery.Service
+	Workflow *workflow.Service
 	Server   *api.Server
 	Clock    *fakeClock
 	// Vars are substituted for {{name}} in scenario URLs, bodies, headers
@@ -177,12 +179,13 @@ func newEnv(t testing.TB, b backend) *testEnv {
 		DB:       db,
 		Types:    types,
 		Auth:     authSvc,
-		Entries:  entries.New(db, types, authSvc, &entries.Options{Now: clock.Now}),
+		Workflow: workflow.New(db, authSvc, &workflow.Options{Now: clock.Now}),
 		Delivery: delivery.New(db, types),
 		Clock:    clock,
 		Vars:     map[string]string{},
 	}
-	env.Server = api.New(api.Deps{DB: db, Types: types, Entries: env.Entries, Delivery: env.Delivery, Auth: authSvc,
+	env.Entries = entries.New(db, types, authSvc, &entries.Options{Now: clock.Now, PublishGate: env.Workflow})
+	env.Server = api.New(api.Deps{DB: db, Types: types, Entries: env.Entries, Delivery: env.Delivery, Auth: authSvc, Workflow: env.Workflow,
 		Version: "test", BodyLimit: testBodyLimit})
 	for _, role := range auth.Roles {
 		tok, plain, err := authSvc.CreateToken(ctx, auth.TokenInput{Name: "test " + string(role), Role: role})

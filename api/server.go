@@ -16,6 +16,7 @@ import (
 	"github.com/inklingcms/inkling/engine/entries"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/store"
+	"github.com/inklingcms/inkling/engine/workflow"
 )
 
 // Deps are the services the HTTP surfaces use. cmd/inkling wires them.
@@ -25,6 +26,7 @@ type Deps struct {
 	Entries  *entries.Service
 	Delivery *delivery.Service
 	Auth     *auth.Service
+	Workflow *workflow.Service
 	Log      *slog.Logger
 	Version  string
 	// BodyLimit caps request bodies in bytes (default 4 MiB).
@@ -74,6 +76,7 @@ func New(d Deps) *Server {
 	s.bindAdminEntries(admin)
 	s.bindAdminUsers(admin)
 	s.bindAdminAudit(admin)
+	s.bindAdminWorkflows(admin)
 	return s
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/engine/workflow"
 	"github.com/urfave/cli/v3"
 )
 
@@ -48,10 +49,12 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	authSvc := auth.New(db, nil)
+	wf := workflow.New(db, authSvc, nil)
 	srv := api.New(api.Deps{
 		DB:        db,
 		Types:     types,
-		Entries:   entries.New(db, types, authSvc, nil),
+		Entries:   entries.New(db, types, authSvc, &entries.Options{PublishGate: wf}),
+		Workflow:  wf,
 		Delivery:  delivery.New(db, types),
 		Auth:      authSvc,
 		Log:       log,

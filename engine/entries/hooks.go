@@ -86,3 +86,10 @@ func (s *Service) runHooks(ctx context.Context, db bun.IDB, actor auth.Principal
 	}
 	return c, nil
 }
+
+// PublishGate may refuse a publish (a workflow that requires approval). It
+// runs inside the publish transaction and must only touch the database.
+// bypassed reports an admin override, which Publish audits.
+type PublishGate interface {
+	CheckPublish(ctx context.Context, tx bun.Tx, actor auth.Principal, e *Entry, revisionID string) (bypassed bool, err error)
+}

@@ -36,6 +36,7 @@ type Service struct {
 	newID    func() string
 	hooks    Hooks
 	events   Events
+	gate     PublishGate
 }
 
 // Options configure a Service; nil fields take defaults.
@@ -44,6 +45,8 @@ type Options struct {
 	Renderer *contenttypes.Renderer
 	Hooks    Hooks  // plugin save hooks; nil: none
 	Events   Events // lifecycle events; nil: none recorded
+	// PublishGate may refuse publishing (workflow approval); nil: none.
+	PublishGate PublishGate
 }
 
 // New returns a Service.
@@ -58,7 +61,7 @@ func New(db *store.DB, types Types, authz Authorizer, opts *Options) *Service {
 	base := s.now
 	s.now = func() time.Time { return base().UTC().Truncate(time.Microsecond) }
 	if opts != nil {
-		s.hooks, s.events = opts.Hooks, opts.Events
+		s.hooks, s.events, s.gate = opts.Hooks, opts.Events, opts.PublishGate
 	}
 	if opts != nil && opts.Renderer != nil {
 		s.renderer = opts.Renderer

@@ -12,6 +12,7 @@ import (
 	"github.com/inklingcms/inkling/engine/entries"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/store"
+	"github.com/inklingcms/inkling/engine/workflow"
 )
 
 // Env is a set of services on one database.
@@ -21,6 +22,7 @@ type Env struct {
 	Auth     *auth.Service
 	Entries  *entries.Service
 	Delivery *delivery.Service
+	Workflow *workflow.Service
 }
 
 // CheapArgon2 makes password hashing fast in tests.
@@ -37,7 +39,14 @@ func NewEnvWith(t testing.TB, db *store.DB, opts *entries.Options) *Env {
 		t.Fatal(err)
 	}
 	a := auth.New(db, &auth.Options{Argon2: CheapArgon2})
-	return &Env{DB: db, Types: types, Auth: a, Entries: entries.New(db, types, a, opts), Delivery: delivery.New(db, types)}
+	wf := workflow.New(db, a, nil)
+	if opts == nil {
+		opts = &entries.Options{}
+	}
+	if opts.PublishGate == nil {
+		opts.PublishGate = wf
+	}
+	return &Env{DB: db, Types: types, Auth: a, Entries: entries.New(db, types, a, opts), Delivery: delivery.New(db, types), Workflow: wf}
 }
 
 var (

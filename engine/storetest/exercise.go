@@ -39,6 +39,7 @@ func Exercise(t *testing.T, open func(testing.TB) *store.DB) {
 		{"ConcurrentSaves", testConcurrentSaves},
 		{"Audit", testAudit},
 		{"LockAutosaveRevertDiff", testLockAutosaveRevertDiff},
+		{"Workflow", testWorkflow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
