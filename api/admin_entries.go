@@ -8,6 +8,7 @@ import (
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/preview"
 )
 
 func (s *Server) bindAdminEntries(r fiber.Router) {
@@ -25,6 +26,7 @@ func (s *Server) bindAdminEntries(r fiber.Router) {
 	r.Get("/entries/:id/diff", s.diffEntry)
 	r.Post("/entries/:id/lock", s.lockEntry)
 	r.Delete("/entries/:id/lock", s.unlockEntry)
+	r.Post("/entries/:id/preview", s.previewToken)
 }
 
 type entryList struct {
@@ -218,4 +220,47 @@ func (s *Server) unlockEntry(c fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(d)
+}
+
+type previewRequest struct {
+	RevisionID string `json:"revision_id,omitempty"` // default: the latest revision at view time
+	TTLSeconds int64  `json:"ttl_seconds,omitempty"` // default 1 hour, max 7 days
+}
+
+type previewResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	URL       string    `json:"url"`
+}
+
+// previewToken issues a signed, short-lived token that lets the delivery
+// API show this entry's draft (or one revision).
+func (s *Server) previewToken(c fiber.Ctx) error {
+	var in previewRequest
+	if err := optionalBody(c, &in); err != nil {
+		return err
+	}
+	ttl := time.Duration(in.TTLSeconds) * time.Second
+	if in.TTLSeconds == 0 {
+		ttl = preview.DefaultTTL
+	}
+	if ttl <= 0 || ttl > preview.MaxTTL {
+		return apperr.Validation("invalid ttl", contenttypes.Diagnostics{{Severity: contenttypes.SeverityError,
+			Path: "ttl_seconds", Code: contenttypes.CodeOutOfRange, Summary: "expected 1 to 604800 seconds"}})
+	}
+	if s.Preview == nil {
+		return apperr.New(apperr.Unavailable, "previews are not configured on this server")
+	}
+	d, err := s.Entries.Get(c.Context(), principal(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if in.RevisionID != "" {
+		if _, err := s.Entries.Revision(c.Context(), principal(c), d.ID, in.RevisionID); err != nil {
+			return err
+		}
+	}
+	tok, exp := s.Preview.Sign(preview.Claims{EntryID: d.ID, RevisionID: in.RevisionID}, ttl)
+	return c.Status(fiber.StatusCreated).JSON(previewResponse{Token: tok, ExpiresAt: exp.UTC(),
+		URL: "/api/v1/content/" + d.TypeKey + "/" + d.ID + "?preview=" + tok})
 }

@@ -31,10 +31,11 @@ import (
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
-	"github.com/inklingcms/inkling/engine/workflow"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/inklingcms/inkling/engine/testdb"
+	"github.com/inklingcms/inkling/engine/workflow"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -185,7 +186,11 @@ func newEnv(t testing.TB, b backend) *testEnv {
 		Vars:     map[string]string{},
 	}
 	env.Entries = entries.New(db, types, authSvc, &entries.Options{Now: clock.Now, PublishGate: env.Workflow})
-	env.Server = api.New(api.Deps{DB: db, Types: types, Entries: env.Entries, Delivery: env.Delivery, Auth: authSvc, Workflow: env.Workflow,
+	signer, err := preview.NewSigner([]byte("0123456789abcdef0123456789abcdef"), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Server = api.New(api.Deps{DB: db, Types: types, Entries: env.Entries, Delivery: env.Delivery, Auth: authSvc, Workflow: env.Workflow, Preview: signer,
 		Version: "test", BodyLimit: testBodyLimit})
 	for _, role := range auth.Roles {
 		tok, plain, err := authSvc.CreateToken(ctx, auth.TokenInput{Name: "test " + string(role), Role: role})

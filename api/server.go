@@ -14,6 +14,7 @@ import (
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/inklingcms/inkling/engine/workflow"
@@ -27,6 +28,7 @@ type Deps struct {
 	Delivery *delivery.Service
 	Auth     *auth.Service
 	Workflow *workflow.Service
+	Preview  *preview.Signer // nil: previews disabled
 	Log      *slog.Logger
 	Version  string
 	// BodyLimit caps request bodies in bytes (default 4 MiB).

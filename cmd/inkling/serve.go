@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/workflow"
 	"github.com/urfave/cli/v3"
@@ -48,6 +51,10 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err := types.Load(ctx); err != nil {
 		return err
 	}
+	signer, err := previewSigner(log)
+	if err != nil {
+		return err
+	}
 	authSvc := auth.New(db, nil)
 	wf := workflow.New(db, authSvc, nil)
 	srv := api.New(api.Deps{
@@ -55,6 +62,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Types:     types,
 		Entries:   entries.New(db, types, authSvc, &entries.Options{PublishGate: wf}),
 		Workflow:  wf,
+		Preview:   signer,
 		Delivery:  delivery.New(db, types),
 		Auth:      authSvc,
 		Log:       log,
@@ -81,4 +89,23 @@ func serve(ctx context.Context, c *cli.Command) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// previewSigner signs preview tokens with INKLING_SECRET_KEY (environment
+// only: it is a secret). Without it, a random key is used: previews work,
+// but only on this process and until it restarts.
+func previewSigner(log *slog.Logger) (*preview.Signer, error) {
+	key := []byte(os.Getenv("INKLING_SECRET_KEY"))
+	if len(key) == 0 {
+		log.Warn("INKLING_SECRET_KEY is not set: preview tokens are signed with a random key and stop working on restart; set it (32+ bytes, the same on every instance) in production")
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+	}
+	s, err := preview.NewSigner(key, nil)
+	if err != nil {
+		return nil, fmt.Errorf("INKLING_SECRET_KEY: %w", err)
+	}
+	return s, nil
 }

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 )
@@ -46,4 +47,15 @@ type Page struct {
 	Items      []Item  `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 	Limit      int     `json:"limit"`
+}
+
+// marshalJSON encodes without HTML escaping (rendered rich text).
+func marshalJSON(v any) (json.RawMessage, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }

@@ -111,13 +111,14 @@ func splitList(s string) []string {
 
 // Service reads published content.
 type Service struct {
-	db    *store.DB
-	types *registry.Registry
+	db       *store.DB
+	types    *registry.Registry
+	renderer *contenttypes.Renderer // for previews (published entries are rendered at publish)
 }
 
 // New returns a delivery Service.
 func New(db *store.DB, types *registry.Registry) *Service {
-	return &Service{db: db, types: types}
+	return &Service{db: db, types: types, renderer: contenttypes.NewRenderer()}
 }
 
 // builtin columns usable in filters and sorts.
