@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v3"
 	"github.com/inklingcms/inkling/engine/apperr"
@@ -10,6 +12,7 @@ import (
 
 func (s *Server) bindDelivery(r fiber.Router) {
 	r.Get("/openapi.json", s.openAPI)
+	r.Get("/changes", s.deliveryChanges)
 	r.Get("/content/:type", s.deliveryList)
 	r.Get("/content/:type/:idOrSlug", s.deliveryGet)
 }
@@ -79,4 +82,40 @@ func (s *Server) deliveryPreview(c fiber.Ctx, gq delivery.GetQuery, token string
 		return err
 	}
 	return c.JSON(item)
+}
+
+// deliveryChanges is the sync feed: GET /api/v1/changes[?since=cursor]
+// [&types=a,b][&limit=N].
+func (s *Server) deliveryChanges(c fiber.Ctx) error {
+	q, err := rawQuery(c)
+	if err != nil {
+		return err
+	}
+	cq := delivery.ChangesQuery{Since: q.Get("since")}
+	for k, v := range q {
+		switch {
+		case len(v) > 1:
+			return apperr.New(apperr.Invalid, "%s: given %d times; give it once", k, len(v))
+		case k == "since":
+		case k == "types":
+			for _, t := range strings.Split(v[0], ",") {
+				if t = strings.TrimSpace(t); t != "" {
+					cq.Types = append(cq.Types, t)
+				}
+			}
+		case k == "limit":
+			n, err := strconv.Atoi(v[0])
+			if err != nil || n < 1 {
+				return apperr.New(apperr.Invalid, "limit: expected an integer from 1 to 1000")
+			}
+			cq.Limit = n
+		default:
+			return apperr.New(apperr.Invalid, "unknown query parameter %q (since, types, limit)", k)
+		}
+	}
+	page, err := s.Delivery.Changes(c.Context(), cq)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
 }

@@ -129,6 +129,11 @@ func (s *Service) Delete(ctx context.Context, actor auth.Principal, id string) e
 		if n > 0 {
 			return apperr.New(apperr.Conflict, "page %s has %d child pages; move or delete them first", e.ID, n)
 		}
+		if e.Live {
+			if err := recordChange(ctx, tx, e, ChangeDeleted, s.now()); err != nil {
+				return err
+			}
+		}
 		// Revisions and index rows go by ON DELETE CASCADE.
 		if _, err := tx.NewDelete().Model((*Entry)(nil)).Where("id = ?", e.ID).Exec(ctx); err != nil {
 			return fmt.Errorf("error deleting %s: %w", e.ID, err)

@@ -79,6 +79,10 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 				setTreeColumns(e, parent)
 			}
 		}
+		op := ChangeUpdated
+		if !e.Live {
+			op = ChangeCreated
+		}
 		e.Title, e.Fields, e.Rendered, e.Live, e.Expired = c.title, c.raw, rendered, true, false
 		e.LiveRevisionID = &rev.ID
 		e.HasUnpublishedChanges = deref(e.LatestRevisionID) != rev.ID
@@ -100,6 +104,9 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 			}
 		}
 		if err := s.project(ctx, tx, t.Key, e.ID, t.IndexEntries(c.values)); err != nil {
+			return err
+		}
+		if err := recordChange(ctx, tx, e, op, now); err != nil {
 			return err
 		}
 		if bypassed {
@@ -172,6 +179,9 @@ func (s *Service) Unpublish(ctx context.Context, actor auth.Principal, id string
 			return fmt.Errorf("error unpublishing %s: %w", e.ID, err)
 		}
 		if err := s.project(ctx, tx, e.TypeKey, e.ID, nil); err != nil {
+			return err
+		}
+		if err := recordChange(ctx, tx, e, ChangeDeleted, now); err != nil {
 			return err
 		}
 		if err := audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "unpublish", EntryID: e.ID, TypeKey: e.TypeKey,

@@ -40,6 +40,7 @@ func Exercise(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Audit", testAudit},
 		{"LockAutosaveRevertDiff", testLockAutosaveRevertDiff},
 		{"Workflow", testWorkflow},
+		{"Changes", testChanges},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
