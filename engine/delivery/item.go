@@ -32,6 +32,7 @@ type row struct {
 	Rendered         json.RawMessage `bun:"rendered"`
 	SortText         *string         `bun:"sort_text"`
 	SortNum          *float64        `bun:"sort_num"`
+	Rank             float64         `bun:"rank"`
 }
 
 var rowColumns = []string{"e.id", "e.type_key", "e.title", "e.slug", "e.url_path", "e.parent_id",

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/apperr"
@@ -43,6 +44,9 @@ type ListQuery struct {
 	Cursor  string
 	Fields  []string // subset of fields to return; nil: all
 	Expand  []string // reference fields to replace by the referenced entry
+	// Q is a full-text query over the title and text fields; results are
+	// ranked by relevance unless Sort is given.
+	Q string
 }
 
 // ParseListQuery reads a ListQuery from URL query parameters:
@@ -74,6 +78,8 @@ func ParseListQuery(typ string, q url.Values) (ListQuery, error) {
 			lq.Limit = n
 		case k == "cursor":
 			lq.Cursor = v
+		case k == "q":
+			lq.Q = v
 		case k == "fields":
 			lq.Fields = splitList(v)
 		case k == "expand":
@@ -181,6 +187,16 @@ func (s *Service) List(ctx context.Context, lq ListQuery) (*Page, error) {
 	if lq.Sort == "" {
 		sortField, desc = "first_published_at", true
 	}
+	terms := searchTerms(lq.Q)
+	if strings.TrimSpace(lq.Q) != "" && len(terms) == 0 {
+		diags.AppendError("q", contenttypes.CodeInvalidFormat, "the search has no words")
+	}
+	if len(terms) > 0 {
+		s.applySearch(q, t.Key, terms)
+		if lq.Sort == "" {
+			sortField = "relevance"
+		}
+	}
 	var cur *cursor
 	if lq.Cursor != "" {
 		c, err := decodeCursor(lq.Cursor)
@@ -193,8 +209,23 @@ func (s *Service) List(ctx context.Context, lq ListQuery) (*Page, error) {
 	if desc {
 		dir, cmp = "DESC", "<"
 	}
-	sortKind := "" // "", "text" or "num": which projection column sorts
-	if col, ok := builtinColumns[sortField]; ok && sortField != "parent" {
+	sortKind := "" // "", "text", "num" or "rank": which column sorts
+	if sortField == "relevance" && len(terms) > 0 {
+		sortKind = "rank"
+		// SQLite's bm25 is lower-is-better; Postgres' ts_rank_cd higher.
+		rdir, rcmp := "ASC", ">"
+		if s.db.Backend == store.Postgres {
+			rdir, rcmp = "DESC", "<"
+		}
+		q = q.OrderExpr("fts.rank " + rdir).OrderExpr("e.id " + rdir)
+		if cur != nil {
+			v, err := indexCursorValue("num", cur.V)
+			if err != nil {
+				return nil, err
+			}
+			q = q.Where("(fts.rank "+rcmp+" ?) OR (fts.rank = ? AND e.id "+rcmp+" ?)", v, v, cur.ID)
+		}
+	} else if col, ok := builtinColumns[sortField]; ok && sortField != "parent" {
 		q = q.OrderExpr(col + " " + dir).OrderExpr("e.id " + dir)
 		if cur != nil {
 			v, err := cursorValue(sortField, cur.V)
@@ -246,6 +277,8 @@ func (s *Service) List(ctx context.Context, lq ListQuery) (*Page, error) {
 			if last.SortNum != nil {
 				c.V = *last.SortNum
 			}
+		case "rank":
+			c.V = last.Rank
 		default:
 			c.V = builtinCursorValue(sortField, &last)
 		}
@@ -402,4 +435,36 @@ func filterable(t *registry.Type) []string {
 		out = append(out, f.Name)
 	}
 	return out
+}
+
+// searchTerms splits a user query into words (letters and digits). Each
+// is quoted for FTS5, so no query syntax reaches the database: a user
+// cannot cause a syntax error (or a 500) with quotes or operators.
+func searchTerms(q string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(out) == 16 {
+			break
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// applySearch restricts q to entries matching every term and exposes the
+// relevance as fts.rank.
+func (s *Service) applySearch(q *bun.SelectQuery, typeKey string, terms []string) {
+	if s.db.Backend == store.Postgres {
+		q.Join(`JOIN (SELECT entry_id, ts_rank_cd(doc, plainto_tsquery('english', ?)) AS rank FROM entry_search
+			WHERE type_key = ? AND doc @@ plainto_tsquery('english', ?)) AS fts ON fts.entry_id = e.id`,
+			strings.Join(terms, " "), typeKey, strings.Join(terms, " ")).ColumnExpr("fts.rank AS rank")
+		return
+	}
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + t + `"`
+	}
+	q.Join(`JOIN (SELECT entry_id, bm25(entry_search, 0, 0, 10, 1) AS rank FROM entry_search
+		WHERE entry_search MATCH ? AND type_key = ?) AS fts ON fts.entry_id = e.id`,
+		strings.Join(quoted, " "), typeKey).ColumnExpr("fts.rank AS rank")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/audit"
 	"github.com/inklingcms/inkling/engine/auth"
+	"github.com/inklingcms/inkling/engine/projection"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/uptrace/bun"
 )
@@ -133,6 +134,10 @@ func (s *Service) Delete(ctx context.Context, actor auth.Principal, id string) e
 			if err := recordChange(ctx, tx, e, ChangeDeleted, s.now()); err != nil {
 				return err
 			}
+		}
+		// SQLite's FTS5 table has no foreign key to cascade.
+		if err := projection.WriteSearch(ctx, tx, false, e.TypeKey, e.ID, "", ""); err != nil {
+			return err
 		}
 		// Revisions and index rows go by ON DELETE CASCADE.
 		if _, err := tx.NewDelete().Model((*Entry)(nil)).Where("id = ?", e.ID).Exec(ctx); err != nil {

@@ -106,6 +106,10 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 		if err := s.project(ctx, tx, t.Key, e.ID, t.IndexEntries(c.values)); err != nil {
 			return err
 		}
+		if err := projection.WriteSearch(ctx, tx, s.db.Backend == store.Postgres, t.Key, e.ID, c.title,
+			projection.SearchText(&t.ContentType, c.values)); err != nil {
+			return err
+		}
 		if err := recordChange(ctx, tx, e, op, now); err != nil {
 			return err
 		}
@@ -179,6 +183,9 @@ func (s *Service) Unpublish(ctx context.Context, actor auth.Principal, id string
 			return fmt.Errorf("error unpublishing %s: %w", e.ID, err)
 		}
 		if err := s.project(ctx, tx, e.TypeKey, e.ID, nil); err != nil {
+			return err
+		}
+		if err := projection.WriteSearch(ctx, tx, false, e.TypeKey, e.ID, "", ""); err != nil {
 			return err
 		}
 		if err := recordChange(ctx, tx, e, ChangeDeleted, now); err != nil {

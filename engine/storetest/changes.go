@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/store"
@@ -26,6 +27,21 @@ func walkChanges(t *testing.T, env *Env, since string, limit int) ([]delivery.Ch
 	return nil, ""
 }
 
+// waitChanges walks the feed until it shows n changes. On Postgres the
+// feed holds back changes while any older transaction in the cluster is
+// still open (other tests run in parallel), so it may take a moment.
+func waitChanges(t *testing.T, env *Env, since string, limit, n int) ([]delivery.Change, string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		all, cur := walkChanges(t, env, since, limit)
+		if len(all) >= n || time.Now().After(deadline) {
+			return all, cur
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func testChanges(t *testing.T, env *Env) {
 	ctx := context.Background()
 	mustRegister(t, env, bookType())
@@ -34,7 +50,7 @@ func testChanges(t *testing.T, env *Env) {
 	publish(t, env, a.ID)
 	publish(t, env, b.ID)
 	publish(t, env, a.ID)
-	all, cursor := walkChanges(t, env, "", 2)
+	all, cursor := waitChanges(t, env, "", 2, 3)
 	want := []string{"created " + a.ID, "created " + b.ID, "updated " + a.ID}
 	if len(all) != len(want) {
 		t.Fatalf("changes: %+v", all)
@@ -55,7 +71,7 @@ func testChanges(t *testing.T, env *Env) {
 	if err := env.Entries.Delete(ctx, editor, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	more, _ := walkChanges(t, env, cursor, 10)
+	more, _ := waitChanges(t, env, cursor, 10, 2)
 	if len(more) != 2 || more[0].Op != "deleted" || more[0].ID != b.ID || more[1].Op != "deleted" || more[1].ID != a.ID || more[0].Entry != nil {
 		t.Fatalf("after unpublish and delete: %+v", more)
 	}
@@ -75,7 +91,7 @@ func testChanges(t *testing.T, env *Env) {
 	if _, err := tx.ExecContext(ctx, "INSERT INTO entry_changes (entry_id, type_key, op, created_at) VALUES ('slow', 'book', 'updated', now())"); err != nil {
 		t.Fatal(err)
 	}
-	_, cur := walkChanges(t, env, "", 100)
+	_, cur := waitChanges(t, env, "", 100, 5)
 	c := createBook(t, env, "The Screwtape Letters", nil)
 	publish(t, env, c.ID)
 	held, _ := walkChanges(t, env, cur, 100)
@@ -85,7 +101,7 @@ func testChanges(t *testing.T, env *Env) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := walkChanges(t, env, cur, 100)
+	after, _ := waitChanges(t, env, cur, 100, 2)
 	if len(after) != 2 || after[0].ID != "slow" || after[1].ID != c.ID {
 		t.Fatalf("after commit: %+v", after)
 	}

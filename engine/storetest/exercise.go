@@ -41,6 +41,7 @@ func Exercise(t *testing.T, open func(testing.TB) *store.DB) {
 		{"LockAutosaveRevertDiff", testLockAutosaveRevertDiff},
 		{"Workflow", testWorkflow},
 		{"Changes", testChanges},
+		{"Search", testSearch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
