@@ -38,7 +38,11 @@ func (s *Server) deliveryList(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(page)
+	body, err := marshalJSON(page)
+	if err != nil {
+		return err
+	}
+	return s.sendPublic(c, body, "")
 }
 
 func (s *Server) deliveryGet(c fiber.Ctx) error {
@@ -62,7 +66,11 @@ func (s *Server) deliveryGet(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(item)
+	body, err := marshalJSON(item)
+	if err != nil {
+		return err
+	}
+	return s.sendPublic(c, body, "")
 }
 
 // deliveryPreview serves a draft to the holder of a preview token. The

@@ -33,6 +33,10 @@ type Deps struct {
 	Version  string
 	// BodyLimit caps request bodies in bytes (default 4 MiB).
 	BodyLimit int
+	// CacheMaxAge and CacheStaleWhileRevalidate set Cache-Control on
+	// published responses (defaults 60 s and 5 min).
+	CacheMaxAge               time.Duration
+	CacheStaleWhileRevalidate time.Duration
 }
 
 // Server is the HTTP server.
