@@ -272,8 +272,9 @@ func clientID() string {
 }
 
 // Stop stops working jobs gracefully: no new job is fetched, and running
-// jobs get Config.StopTimeout to finish before their contexts are cancelled
-// (a cancelled job is retried later, by this or another process). Stop then
+// jobs get Config.StopTimeout to finish before their contexts are cancelled.
+// River makes a job interrupted this way available again, to this or another
+// process, without counting the attempt or recording an error. Stop then
 // closes the worker's connections. If ctx ends first, running jobs are
 // cancelled at once and Stop returns ctx's error. Stop is safe to call more
 // than once and before Start.

@@ -17,71 +17,64 @@ import (
 // migrations between processes ("inkling.jobs.migrate").
 const migrateLockKey int64 = 0x696e6b6a6f62 // "inkjob"
 
-// Migrate applies River's pending migrations for the database's dialect and
-// returns the versions it applied. It is idempotent, and safe when several
-// processes start at once: on PostgreSQL they take turns on an advisory lock
-// (each migration runs in its own transaction, as River recommends); on
-// SQLite all pending migrations run in one BEGIN IMMEDIATE transaction, which
-// holds the file's write lock. Call it after the engine's own migrations.
-func Migrate(ctx context.Context, db *store.DB) ([]int, error) {
+// Migrate applies River's pending migrations for the database's dialect. It
+// is idempotent, and safe when several processes start at once: on
+// PostgreSQL they take turns on an advisory lock (each migration runs in its
+// own transaction, as River recommends); on SQLite all pending migrations run
+// in one BEGIN IMMEDIATE transaction, which holds the file's write lock.
+// Call it after the engine's own migrations.
+func Migrate(ctx context.Context, db *store.DB) error {
 	quiet := slog.New(slog.DiscardHandler) // rivermigrate logs every version at info
-	var res *rivermigrate.MigrateResult
 	switch db.Backend {
 	case store.Postgres:
 		m, err := rivermigrate.New(riverdatabasesql.New(db.DB.DB), &rivermigrate.Config{Logger: quiet})
 		if err != nil {
-			return nil, fmt.Errorf("error preparing job migrations: %w", err)
+			return fmt.Errorf("error preparing job migrations: %w", err)
 		}
 		err = withAdvisoryLock(ctx, db.DB.DB, migrateLockKey, func() error {
-			res, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			_, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("error applying job migrations: %w", err)
+			return fmt.Errorf("error applying job migrations: %w", err)
 		}
 	case store.SQLite:
 		m, err := rivermigrate.New(riversqlite.New(db.DB.DB), &rivermigrate.Config{Logger: quiet})
 		if err != nil {
-			return nil, fmt.Errorf("error preparing job migrations: %w", err)
+			return fmt.Errorf("error preparing job migrations: %w", err)
 		}
 		// The engine's SQLite pool begins transactions IMMEDIATE. MigrateTx is
 		// deprecated because some PostgreSQL migrations cannot share a
 		// transaction; SQLite's can, and one transaction is what makes two
 		// processes migrating at once safe here.
 		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			var err error
-			res, err = m.MigrateTx(ctx, tx.Tx, rivermigrate.DirectionUp, nil) //nolint:staticcheck // see above
+			_, err := m.MigrateTx(ctx, tx.Tx, rivermigrate.DirectionUp, nil) //nolint:staticcheck // see above
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("error applying job migrations: %w", err)
+			return fmt.Errorf("error applying job migrations: %w", err)
 		}
 	default:
-		return nil, fmt.Errorf("jobs: unsupported database backend %q", db.Backend)
+		return fmt.Errorf("jobs: unsupported database backend %q", db.Backend)
 	}
-	versions := make([]int, 0, len(res.Versions))
-	for _, v := range res.Versions {
-		versions = append(versions, v.Version)
-	}
-	return versions, nil
+	return nil
 }
 
-// withAdvisoryLock runs fn while holding a session advisory lock on a
-// dedicated connection; fn's own statements use other connections of db.
-// With a pool of one connection it cannot hold the lock and run fn, so it
-// runs fn alone.
+// withAdvisoryLock runs fn while holding a transaction-scoped advisory lock
+// on a dedicated connection of db (released when that transaction ends, even
+// if this process dies); fn's own statements use other connections. With a
+// pool of one connection it cannot do both, so it runs fn alone.
 func withAdvisoryLock(ctx context.Context, db *sql.DB, key int64, fn func() error) error {
 	if db.Stats().MaxOpenConnections == 1 {
 		return fn()
 	}
-	conn, err := db.Conn(ctx)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+	defer tx.Rollback() //nolint:errcheck // only held the lock
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", key); err != nil {
 		return fmt.Errorf("error taking the job migration lock: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key) //nolint:errcheck
 	return fn()
 }
