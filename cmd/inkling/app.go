@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/inklingcms/inkling/engine/jobs"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/urfave/cli/v3"
 )
@@ -100,6 +101,10 @@ func openDB(ctx context.Context, c *cli.Command, log *slog.Logger) (*store.DB, e
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := jobs.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("error applying job queue migrations: %w", err)
 	}
 	if len(res.Applied) > 0 && log != nil {
 		log.Info("applied migrations", "database", db.Location, "migrations", res.Applied)

@@ -15,6 +15,8 @@ import (
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/events"
+	"github.com/inklingcms/inkling/engine/jobs"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/workflow"
@@ -30,6 +32,8 @@ func serveCommand() *cli.Command {
 				Sources: cli.EnvVars("INKLING_ADDR")},
 			&cli.IntFlag{Name: "body-limit", Value: api.DefaultBodyLimit, Usage: "largest accepted request body in bytes",
 				Sources: cli.EnvVars("INKLING_BODY_LIMIT")},
+			&cli.StringFlag{Name: "role", Value: "all", Usage: "web (HTTP only), worker (jobs only) or all",
+				Sources: cli.EnvVars("INKLING_ROLE")},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight requests may take to finish on SIGTERM",
 				Sources: cli.EnvVars("INKLING_SHUTDOWN_TIMEOUT")},
 		},
@@ -47,20 +51,29 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	defer db.Close()
+	role := c.String("role")
+	if role != "web" && role != "worker" && role != "all" {
+		return fmt.Errorf("--role: want web, worker or all, got %q", role)
+	}
 	types := registry.New(db)
 	if err := types.Load(ctx); err != nil {
 		return err
 	}
+	queue, err := jobs.New(jobs.Config{DB: db, DatabaseURL: c.String("database-url"), Log: log, Work: role != "web"})
+	if err != nil {
+		return err
+	}
+	bus := events.New(queue)
 	signer, err := previewSigner(log)
 	if err != nil {
 		return err
 	}
 	authSvc := auth.New(db, nil)
-	wf := workflow.New(db, authSvc, nil)
+	wf := workflow.New(db, authSvc, &workflow.Options{Events: bus})
 	srv := api.New(api.Deps{
 		DB:        db,
 		Types:     types,
-		Entries:   entries.New(db, types, authSvc, &entries.Options{PublishGate: wf}),
+		Entries:   entries.New(db, types, authSvc, &entries.Options{PublishGate: wf, Events: bus}),
 		Workflow:  wf,
 		Preview:   signer,
 		Delivery:  delivery.New(db, types),
@@ -69,11 +82,27 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Version:   buildVersion(),
 		BodyLimit: int(c.Int("body-limit")),
 	})
+	if err := queue.Start(ctx); err != nil {
+		return fmt.Errorf("error starting the job queue: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Duration("shutdown-timeout"))
+		defer cancel()
+		if err := queue.Stop(stopCtx); err != nil {
+			log.Warn("job queue did not stop cleanly", "err", err)
+		}
+	}()
+	if role == "worker" {
+		log.Info("inkling worker running", "database", db.Location, "version", buildVersion())
+		<-ctx.Done()
+		log.Info("stopping worker; waiting for running jobs")
+		return nil
+	}
 	ln, err := net.Listen("tcp", c.String("addr"))
 	if err != nil {
 		return fmt.Errorf("error listening on %s: %w", c.String("addr"), err)
 	}
-	log.Info("inkling serving", "addr", ln.Addr().String(), "database", db.Location, "version", buildVersion())
+	log.Info("inkling serving", "addr", ln.Addr().String(), "role", role, "database", db.Location, "version", buildVersion())
 	errc := make(chan error, 1)
 	go func() {
 		errc <- srv.App.Listener(api.LingeringListener(ln), fiber.ListenConfig{DisableStartupMessage: true})
