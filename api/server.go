@@ -83,6 +83,7 @@ func New(d Deps) *Server {
 	s.bindAdminUsers(admin)
 	s.bindAdminAudit(admin)
 	s.bindAdminWorkflows(admin)
+	s.bindAdminSchedules(admin)
 	return s
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/inklingcms/inkling/engine/jobs"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/engine/scheduler"
 	"github.com/inklingcms/inkling/engine/workflow"
 	"github.com/urfave/cli/v3"
 )
@@ -64,16 +65,19 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	bus := events.New(queue)
+	sched := scheduler.New(queue, log, 0)
 	signer, err := previewSigner(log)
 	if err != nil {
 		return err
 	}
 	authSvc := auth.New(db, nil)
 	wf := workflow.New(db, authSvc, &workflow.Options{Events: bus})
+	ents := entries.New(db, types, authSvc, &entries.Options{PublishGate: wf, Events: bus, Scheduler: sched})
+	sched.SetRunner(ents)
 	srv := api.New(api.Deps{
 		DB:        db,
 		Types:     types,
-		Entries:   entries.New(db, types, authSvc, &entries.Options{PublishGate: wf, Events: bus}),
+		Entries:   ents,
 		Workflow:  wf,
 		Preview:   signer,
 		Delivery:  delivery.New(db, types),

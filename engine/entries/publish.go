@@ -19,6 +19,8 @@ import (
 type PublishInput struct {
 	RevisionID string `json:"revision_id,omitempty"`
 	Message    string `json:"message,omitempty"`
+
+	scheduled bool // a due schedule: the gate was checked when it was made
 }
 
 // Publish makes a revision live: the revision's values become the entry's
@@ -29,6 +31,24 @@ type PublishInput struct {
 func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, in PublishInput) (*Draft, error) {
 	var d *Draft
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		d, err = s.publishTx(ctx, tx, actor, id, in)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if deref(d.LatestRevisionID) != d.Revision.ID {
+		// The published revision is not the latest: show the latest draft.
+		return s.Get(ctx, auth.System, id)
+	}
+	return d, nil
+}
+
+// publishTx is Publish inside tx.
+func (s *Service) publishTx(ctx context.Context, tx bun.Tx, actor auth.Principal, id string, in PublishInput) (*Draft, error) {
+	var d *Draft
+	err := func() error {
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err
@@ -49,7 +69,7 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 			return err
 		}
 		bypassed := false
-		if s.gate != nil {
+		if s.gate != nil && !in.scheduled {
 			if bypassed, err = s.gate.CheckPublish(ctx, tx, actor, e, rev.ID); err != nil {
 				return err
 			}
@@ -128,15 +148,8 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 		}
 		d = &Draft{Entry: e, Revision: rev}
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if deref(d.LatestRevisionID) != d.Revision.ID {
-		// The published revision is not the latest: show the latest draft.
-		return s.Get(ctx, auth.System, id)
-	}
-	return d, nil
+	}()
+	return d, err
 }
 
 // marshalJSON encodes without HTML escaping: rendered documents are full of
@@ -167,6 +180,17 @@ func (s *Service) project(ctx context.Context, tx bun.IDB, typeKey, entryID stri
 // index rows go, so delivery no longer finds it.
 func (s *Service) Unpublish(ctx context.Context, actor auth.Principal, id string) (*Draft, error) {
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return s.unpublishTx(ctx, tx, actor, id, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, auth.System, id)
+}
+
+// unpublishTx is Unpublish inside tx; expired marks an expiry (expire_at).
+func (s *Service) unpublishTx(ctx context.Context, tx bun.Tx, actor auth.Principal, id string, expired bool) error {
+	{
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err
@@ -178,8 +202,8 @@ func (s *Service) Unpublish(ctx context.Context, actor auth.Principal, id string
 			return apperr.New(apperr.Conflict, "entry %s is not live", e.ID)
 		}
 		now := s.now().UTC()
-		e.Live, e.HasUnpublishedChanges, e.UpdatedAt = false, true, now
-		if _, err := tx.NewUpdate().Model(e).Column("live", "has_unpublished_changes", "updated_at").WherePK().Exec(ctx); err != nil {
+		e.Live, e.HasUnpublishedChanges, e.UpdatedAt, e.Expired = false, true, now, expired
+		if _, err := tx.NewUpdate().Model(e).Column("live", "has_unpublished_changes", "updated_at", "expired").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("error unpublishing %s: %w", e.ID, err)
 		}
 		if err := s.project(ctx, tx, e.TypeKey, e.ID, nil); err != nil {
@@ -196,9 +220,5 @@ func (s *Service) Unpublish(ctx context.Context, actor auth.Principal, id string
 			return err
 		}
 		return s.emit(ctx, tx, EventAfterUnpublish, actor, e, deref(e.LiveRevisionID))
-	})
-	if err != nil {
-		return nil, err
 	}
-	return s.Get(ctx, auth.System, id)
 }

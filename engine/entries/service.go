@@ -28,15 +28,16 @@ type Types interface {
 
 // Service performs lifecycle actions on entries.
 type Service struct {
-	db       *store.DB
-	types    Types
-	authz    Authorizer
-	renderer *contenttypes.Renderer
-	now      func() time.Time
-	newID    func() string
-	hooks    Hooks
-	events   Events
-	gate     PublishGate
+	db        *store.DB
+	types     Types
+	authz     Authorizer
+	renderer  *contenttypes.Renderer
+	now       func() time.Time
+	newID     func() string
+	hooks     Hooks
+	events    Events
+	gate      PublishGate
+	scheduler Scheduler
 }
 
 // Options configure a Service; nil fields take defaults.
@@ -47,6 +48,8 @@ type Options struct {
 	Events   Events // lifecycle events; nil: none recorded
 	// PublishGate may refuse publishing (workflow approval); nil: none.
 	PublishGate PublishGate
+	// Scheduler enqueues schedule jobs; nil: only the sweeper runs them.
+	Scheduler Scheduler
 }
 
 // New returns a Service.
@@ -61,7 +64,7 @@ func New(db *store.DB, types Types, authz Authorizer, opts *Options) *Service {
 	base := s.now
 	s.now = func() time.Time { return base().UTC().Truncate(time.Microsecond) }
 	if opts != nil {
-		s.hooks, s.events, s.gate = opts.Hooks, opts.Events, opts.PublishGate
+		s.hooks, s.events, s.gate, s.scheduler = opts.Hooks, opts.Events, opts.PublishGate, opts.Scheduler
 	}
 	if opts != nil && opts.Renderer != nil {
 		s.renderer = opts.Renderer
