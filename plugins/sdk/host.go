@@ -1,0 +1,393 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inklingcms/inkling/contenttypes"
+	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+)
+
+// Host is the plugin's handle on the Inkling host: the Host service, dialled
+// over go-plugin's broker when the host calls Configure, plus the settings
+// and scopes it handed over. Every plugin function receives the same Host;
+// it is safe for concurrent use.
+//
+// Each call is checked by the host against the scopes the plugin was
+// granted (see the Scope constants); a call without its scope fails with
+// an error for which errors.Is(err, ErrPermission) is true. Calls made
+// before Configure fail with ErrUnavailable.
+type Host struct {
+	jobKinds map[string]bool
+
+	mu          sync.RWMutex
+	client      pluginv1.HostClient
+	conn        *grpc.ClientConn
+	settings    map[string]string
+	scopes      []string
+	hostVersion string
+}
+
+// connect installs the Host connection handed over by Configure.
+func (h *Host) connect(conn *grpc.ClientConn, client pluginv1.HostClient, req *pluginv1.ConfigureRequest) {
+	h.mu.Lock()
+	old := h.conn
+	h.conn, h.client = conn, client
+	h.settings = maps.Clone(req.GetSettings())
+	h.scopes = slices.Clone(req.GetGrantedScopes())
+	h.hostVersion = req.GetHostVersion()
+	h.mu.Unlock()
+	if old != nil && old != conn {
+		_ = old.Close()
+	}
+}
+
+func (h *Host) rpc() (pluginv1.HostClient, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if h.client == nil {
+		return nil, &HostError{Method: "connect", Code: codes.Unavailable,
+			Message: "the Host service is not configured yet (the host has not called Configure)"}
+	}
+	return h.client, nil
+}
+
+// Setting returns the setting key as the host handed it over in Configure
+// ("" when unset). Use [Host.Settings] for the current values and secrets.
+func (h *Host) Setting(key string) string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.settings[key]
+}
+
+// Scopes returns the scopes the host granted (which may be fewer than the
+// plugin asked for).
+func (h *Host) Scopes() []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return slices.Clone(h.scopes)
+}
+
+// HasScope reports whether the host granted scope.
+func (h *Host) HasScope(scope string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return slices.Contains(h.scopes, scope)
+}
+
+// HostVersion returns the version of the host, as sent in Configure.
+func (h *Host) HostVersion() string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.hostVersion
+}
+
+// Entry is an entry as plugins see it: its latest draft or its live
+// version, depending on the call.
+type Entry struct {
+	ID    string `json:"id"`
+	Type  string `json:"type"`
+	Title string `json:"title"`
+	Slug  string `json:"slug"`
+	// Fields are the field values of the revision RevisionID.
+	Fields                contenttypes.Values `json:"fields"`
+	Live                  bool                `json:"live"`
+	HasUnpublishedChanges bool                `json:"has_unpublished_changes"`
+	RevisionID            string              `json:"revision_id,omitempty"`
+	LiveRevisionID        string              `json:"live_revision_id,omitempty"`
+	ParentID              string              `json:"parent_id,omitempty"`
+	URLPath               string              `json:"url_path,omitempty"`
+	// FirstPublishedAt and LastPublishedAt are zero when the entry was
+	// never published.
+	FirstPublishedAt time.Time `json:"first_published_at,omitzero"`
+	LastPublishedAt  time.Time `json:"last_published_at,omitzero"`
+	UpdatedAt        time.Time `json:"updated_at,omitzero"`
+}
+
+// Decode decodes the entry's field values into v (a pointer to a struct
+// with json tags, a map...).
+func (e *Entry) Decode(v any) error { return decodeValues(e.Fields, v) }
+
+// GetEntry returns the entry id: its live version when published is true
+// (ErrNotFound when it is not live), its latest draft otherwise. Scope
+// entries:read.
+func (h *Host) GetEntry(ctx context.Context, id string, published bool) (*Entry, error) {
+	c, err := h.rpc()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.GetEntry(ctx, &pluginv1.GetEntryRequest{Id: id, Published: published})
+	if err != nil {
+		return nil, hostError("GetEntry", err)
+	}
+	if resp.GetEntry() == nil {
+		return nil, &HostError{Method: "GetEntry", Code: codes.NotFound, Message: fmt.Sprintf("entry %q not found", id)}
+	}
+	return entryFromProto(resp.GetEntry())
+}
+
+// ListParams select entries for [Host.ListEntries].
+type ListParams struct {
+	// Type is the content type key (required).
+	Type string
+	// Published lists live versions of published entries; false lists
+	// latest drafts.
+	Published bool
+	// Filters select published entries by indexed fields, as the delivery
+	// API's filter[...] parameters do: the key "servings" (equals; for a
+	// tags field: has the tag) or "servings[op]" with op eq, ne, lt, lte,
+	// gt, gte or in (comma-separated values; for tags: has any). Published
+	// listings only.
+	Filters map[string]string
+	// Limit bounds the page size; 0 means the host's default.
+	Limit int
+	// Cursor is the NextCursor of the previous page.
+	Cursor string
+}
+
+// EntryList is one page of entries.
+type EntryList struct {
+	Entries []*Entry
+	// NextCursor fetches the next page; empty on the last page.
+	NextCursor string
+}
+
+// ListEntries returns one page of entries. Scope entries:read.
+func (h *Host) ListEntries(ctx context.Context, p ListParams) (*EntryList, error) {
+	c, err := h.rpc()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.ListEntries(ctx, &pluginv1.ListEntriesRequest{
+		Type: p.Type, Published: p.Published, Filters: p.Filters,
+		Limit: int32(min(max(p.Limit, 0), 1<<30)), Cursor: p.Cursor,
+	})
+	if err != nil {
+		return nil, hostError("ListEntries", err)
+	}
+	out := &EntryList{NextCursor: resp.GetNextCursor(), Entries: make([]*Entry, 0, len(resp.GetEntries()))}
+	for _, pe := range resp.GetEntries() {
+		e, err := entryFromProto(pe)
+		if err != nil {
+			return nil, err
+		}
+		out.Entries = append(out.Entries, e)
+	}
+	return out, nil
+}
+
+// Entries iterates over every entry ListEntries selects, following the
+// cursors page after page (p.Cursor is the starting point). The iteration
+// stops at the first error, which it yields with a nil entry. Scope
+// entries:read.
+func (h *Host) Entries(ctx context.Context, p ListParams) iter.Seq2[*Entry, error] {
+	return func(yield func(*Entry, error) bool) {
+		for {
+			page, err := h.ListEntries(ctx, p)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, e := range page.Entries {
+				if !yield(e, nil) {
+					return
+				}
+			}
+			if page.NextCursor == "" || page.NextCursor == p.Cursor {
+				return
+			}
+			p.Cursor = page.NextCursor
+		}
+	}
+}
+
+// Draft is a draft revision to save with [Host.SaveDraft].
+type Draft struct {
+	// EntryID is the entry to save; empty creates an entry of Type.
+	EntryID string
+	// Type is the content type key (on create).
+	Type string
+	// Title and Slug: empty keeps the current one (on create, the slug is
+	// derived from the title).
+	Title string
+	Slug  string
+	// Fields are the new field values, replacing all values (anything
+	// JSON-encodable: contenttypes.Values, a map, a struct with json tags,
+	// json.RawMessage); nil (also a nil map or Values) keeps the current
+	// values.
+	Fields any
+	// BaseRevisionID, when set, makes the save fail with ErrConflict if
+	// the entry has moved on since that revision.
+	BaseRevisionID string
+	// Message describes the revision in the history.
+	Message string
+}
+
+// SaveDraft saves a new draft revision (it does not publish). When the
+// values are invalid nothing is saved and the diagnostics say why (the
+// entry is nil); err reports a failed call (ErrPermission, ErrNotFound,
+// ErrConflict...). Scope entries:write.
+func (h *Host) SaveDraft(ctx context.Context, d Draft) (*Entry, contenttypes.Diagnostics, error) {
+	c, err := h.rpc()
+	if err != nil {
+		return nil, nil, err
+	}
+	var fields []byte
+	if !isNil(d.Fields) {
+		if fields, err = encodeJSON(d.Fields); err != nil {
+			return nil, nil, fmt.Errorf("sdk: SaveDraft: encoding fields: %w", err)
+		}
+	}
+	resp, err := c.SaveDraft(ctx, &pluginv1.SaveDraftRequest{
+		EntryId: d.EntryID, Type: d.Type, Title: d.Title, Slug: d.Slug, FieldsJson: fields,
+		BaseRevisionId: d.BaseRevisionID, Message: d.Message,
+	})
+	if err != nil {
+		return nil, nil, hostError("SaveDraft", err)
+	}
+	diags := diagsFromProto(resp.GetDiagnostics())
+	if resp.GetEntry() == nil || diags.HasError() {
+		return nil, diags, nil
+	}
+	e, err := entryFromProto(resp.GetEntry())
+	return e, diags, err
+}
+
+// Settings returns the plugin's current settings (set by an admin in the
+// host) and secrets (from the host's environment,
+// INKLING_PLUGIN_<NAME>_<KEY>). Always allowed.
+func (h *Host) Settings(ctx context.Context) (settings, secrets map[string]string, err error) {
+	c, err := h.rpc()
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := c.GetSettings(ctx, &pluginv1.GetSettingsRequest{})
+	if err != nil {
+		return nil, nil, hostError("GetSettings", err)
+	}
+	return resp.GetSettings(), resp.GetSecrets(), nil
+}
+
+// Secret returns the secret key (matched without regard to case, so that
+// "api_key" finds INKLING_PLUGIN_<NAME>_API_KEY), and whether it is set.
+func (h *Host) Secret(ctx context.Context, key string) (string, bool, error) {
+	_, secrets, err := h.Settings(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	if v, ok := secrets[key]; ok {
+		return v, true, nil
+	}
+	for k, v := range secrets {
+		if strings.EqualFold(k, key) {
+			return v, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// EnqueueJob enqueues a job of one of the plugin's own kinds ([Plugin.Jobs])
+// with args encoded as JSON (nil: null), to run after delay (0: now). It
+// returns the host's job id. Scope jobs:enqueue.
+func (h *Host) EnqueueJob(ctx context.Context, kind string, args any, delay time.Duration) (string, error) {
+	if !h.jobKinds[kind] {
+		return "", fmt.Errorf("sdk: EnqueueJob: job kind %q is not declared in Plugin.Jobs", kind)
+	}
+	if delay < 0 {
+		return "", fmt.Errorf("sdk: EnqueueJob: negative delay %s", delay)
+	}
+	raw, err := encodeJSON(args)
+	if err != nil {
+		return "", fmt.Errorf("sdk: EnqueueJob: encoding args: %w", err)
+	}
+	c, err := h.rpc()
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.EnqueueJob(ctx, &pluginv1.EnqueueJobRequest{
+		Kind: kind, ArgsJson: raw, DelaySeconds: int64((delay + time.Second - 1) / time.Second),
+	})
+	if err != nil {
+		return "", hostError("EnqueueJob", err)
+	}
+	return resp.GetJobId(), nil
+}
+
+// InvalidateCache drops cached delivery responses tagged with any of tags
+// (entry ids, or the tags endpoints return in [Response.CacheTags]) on
+// every instance. Scope cache:invalidate.
+func (h *Host) InvalidateCache(ctx context.Context, tags ...string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	c, err := h.rpc()
+	if err != nil {
+		return err
+	}
+	if _, err := c.InvalidateCache(ctx, &pluginv1.InvalidateCacheRequest{Tags: tags}); err != nil {
+		return hostError("InvalidateCache", err)
+	}
+	return nil
+}
+
+// Media is a stored media asset.
+type Media struct {
+	// Key is the value of a media field.
+	Key string `json:"key"`
+	// URL is where the asset is served.
+	URL string `json:"url"`
+}
+
+// PutMedia stores a media asset. Scope media:write.
+func (h *Host) PutMedia(ctx context.Context, filename, contentType string, data []byte) (*Media, error) {
+	c, err := h.rpc()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.PutMedia(ctx, &pluginv1.PutMediaRequest{Filename: filename, ContentType: contentType, Data: data})
+	if err != nil {
+		return nil, hostError("PutMedia", err)
+	}
+	return &Media{Key: resp.GetKey(), URL: resp.GetUrl()}, nil
+}
+
+// entryFromProto decodes an entry sent by the host.
+func entryFromProto(pe *pluginv1.Entry) (*Entry, error) {
+	fields, err := contenttypes.DecodeValues(pe.GetFieldsJson())
+	if err != nil {
+		return nil, fmt.Errorf("sdk: entry %s: decoding fields: %w", pe.GetId(), err)
+	}
+	e := &Entry{
+		ID: pe.GetId(), Type: pe.GetType(), Title: pe.GetTitle(), Slug: pe.GetSlug(), Fields: fields,
+		Live: pe.GetLive(), HasUnpublishedChanges: pe.GetHasUnpublishedChanges(),
+		RevisionID: pe.GetRevisionId(), LiveRevisionID: pe.GetLiveRevisionId(),
+		ParentID: pe.GetParentId(), URLPath: pe.GetUrlPath(),
+	}
+	for _, ts := range []struct {
+		name string
+		in   string
+		out  *time.Time
+	}{
+		{"first_published_at", pe.GetFirstPublishedAt(), &e.FirstPublishedAt},
+		{"last_published_at", pe.GetLastPublishedAt(), &e.LastPublishedAt},
+		{"updated_at", pe.GetUpdatedAt(), &e.UpdatedAt},
+	} {
+		if ts.in == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, ts.in)
+		if err != nil {
+			return nil, fmt.Errorf("sdk: entry %s: %s: %w", pe.GetId(), ts.name, err)
+		}
+		*ts.out = t
+	}
+	return e, nil
+}
