@@ -17,6 +17,7 @@ import (
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/store"
+	"github.com/inklingcms/inkling/engine/webhooks"
 	"github.com/inklingcms/inkling/engine/workflow"
 )
 
@@ -28,7 +29,8 @@ type Deps struct {
 	Delivery *delivery.Service
 	Auth     *auth.Service
 	Workflow *workflow.Service
-	Preview  *preview.Signer // nil: previews disabled
+	Preview  *preview.Signer   // nil: previews disabled
+	Webhooks *webhooks.Service // nil: no webhooks
 	Log      *slog.Logger
 	Version  string
 	// BodyLimit caps request bodies in bytes (default 4 MiB).
@@ -84,6 +86,9 @@ func New(d Deps) *Server {
 	s.bindAdminAudit(admin)
 	s.bindAdminWorkflows(admin)
 	s.bindAdminSchedules(admin)
+	if s.Webhooks != nil {
+		s.bindAdminWebhooks(admin)
+	}
 	return s
 }
 

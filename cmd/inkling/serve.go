@@ -20,6 +20,7 @@ import (
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/scheduler"
+	"github.com/inklingcms/inkling/engine/webhooks"
 	"github.com/inklingcms/inkling/engine/workflow"
 	"github.com/urfave/cli/v3"
 )
@@ -71,6 +72,8 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	authSvc := auth.New(db, nil)
+	hooks := webhooks.New(db, authSvc, &webhooks.Options{Log: log})
+	bus.AddSink(hooks)
 	wf := workflow.New(db, authSvc, &workflow.Options{Events: bus})
 	ents := entries.New(db, types, authSvc, &entries.Options{PublishGate: wf, Events: bus, Scheduler: sched})
 	sched.SetRunner(ents)
@@ -80,6 +83,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Entries:   ents,
 		Workflow:  wf,
 		Preview:   signer,
+		Webhooks:  hooks,
 		Delivery:  delivery.New(db, types),
 		Auth:      authSvc,
 		Log:       log,

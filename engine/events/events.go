@@ -29,10 +29,21 @@ type Sink interface {
 	Deliver(ctx context.Context, ev entries.Event, attempt int) error
 }
 
-// Args is the job of delivering one event to one sink.
+// MultiSink is a sink with several independent targets (webhook
+// endpoints): each target gets its own job, so one failing endpoint is
+// retried without re-delivering to the others.
+type MultiSink interface {
+	Sink
+	// Targets lists the targets that want ev (cheaply, without I/O).
+	Targets(ev entries.Event) []string
+	DeliverTo(ctx context.Context, target string, ev entries.Event, attempt int) error
+}
+
+// Args is the job of delivering one event to one sink (and target).
 type Args struct {
-	Sink  string        `json:"sink"`
-	Event entries.Event `json:"event"`
+	Sink   string        `json:"sink"`
+	Target string        `json:"target,omitempty"`
+	Event  entries.Event `json:"event"`
 }
 
 // Kind implements river.JobArgs.
@@ -65,16 +76,23 @@ func (b *Bus) AddSink(s Sink) {
 // EnqueueTx records ev for every sink that wants it, inside tx.
 func (b *Bus) EnqueueTx(ctx context.Context, tx bun.Tx, ev entries.Event) error {
 	b.mu.RLock()
-	var names []string
+	var todo []Args
 	for name, s := range b.sinks {
-		if s.Wants(ev) {
-			names = append(names, name)
+		if !s.Wants(ev) {
+			continue
 		}
+		if ms, ok := s.(MultiSink); ok {
+			for _, target := range ms.Targets(ev) {
+				todo = append(todo, Args{Sink: name, Target: target, Event: ev})
+			}
+			continue
+		}
+		todo = append(todo, Args{Sink: name, Event: ev})
 	}
 	b.mu.RUnlock()
-	for _, name := range names {
-		if _, err := b.jobs.InsertTx(ctx, tx, Args{Sink: name, Event: ev}, &river.InsertOpts{Queue: jobs.DefaultQueue}); err != nil {
-			return fmt.Errorf("error recording %s for %s: %w", ev.Name, name, err)
+	for _, a := range todo {
+		if _, err := b.jobs.InsertTx(ctx, tx, a, &river.InsertOpts{Queue: jobs.DefaultQueue}); err != nil {
+			return fmt.Errorf("error recording %s for %s: %w", ev.Name, a.Sink, err)
 		}
 	}
 	return nil
@@ -93,6 +111,13 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		// The sink may not be registered yet on this worker (a plugin
 		// starting); retry later rather than drop the event.
 		return fmt.Errorf("no event sink %q on this worker (yet)", job.Args.Sink)
+	}
+	if job.Args.Target != "" {
+		ms, ok := s.(MultiSink)
+		if !ok {
+			return river.JobCancel(fmt.Errorf("sink %q has no targets", job.Args.Sink))
+		}
+		return ms.DeliverTo(ctx, job.Args.Target, job.Args.Event, job.Attempt)
 	}
 	return s.Deliver(ctx, job.Args.Event, job.Attempt)
 }
