@@ -36,6 +36,10 @@ func serveCommand() *cli.Command {
 				Sources: cli.EnvVars("INKLING_BODY_LIMIT")},
 			&cli.StringFlag{Name: "role", Value: "all", Usage: "web (HTTP only), worker (jobs only) or all",
 				Sources: cli.EnvVars("INKLING_ROLE")},
+			&cli.DurationFlag{Name: "job-timeout", Value: jobs.DefaultJobTimeout, Usage: "longest run of one background job",
+				Sources: cli.EnvVars("INKLING_JOB_TIMEOUT")},
+			&cli.DurationFlag{Name: "job-rescue-after", Value: jobs.DefaultRescueAfter, Usage: "when a job left running by a dead process is retried (> job-timeout)",
+				Sources: cli.EnvVars("INKLING_JOB_RESCUE_AFTER")},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight requests may take to finish on SIGTERM",
 				Sources: cli.EnvVars("INKLING_SHUTDOWN_TIMEOUT")},
 		},
@@ -61,7 +65,8 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err := types.Load(ctx); err != nil {
 		return err
 	}
-	queue, err := jobs.New(jobs.Config{DB: db, DatabaseURL: c.String("database-url"), Log: log, Work: role != "web"})
+	queue, err := jobs.New(jobs.Config{DB: db, DatabaseURL: c.String("database-url"), Log: log, Work: role != "web",
+		JobTimeout: c.Duration("job-timeout"), RescueAfter: c.Duration("job-rescue-after")})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/audit"
 	"github.com/inklingcms/inkling/engine/auth"
+	"github.com/inklingcms/inkling/engine/failpoint"
 	"github.com/inklingcms/inkling/engine/projection"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/uptrace/bun"
@@ -33,11 +34,13 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		d, err = s.publishTx(ctx, tx, actor, id, in)
+		failpoint.Inject("publish.before_commit")
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	failpoint.Inject("publish.after_commit")
 	if deref(d.LatestRevisionID) != d.Revision.ID {
 		// The published revision is not the latest: show the latest draft.
 		return s.Get(ctx, auth.System, id)
@@ -123,6 +126,7 @@ func (s *Service) publishTx(ctx context.Context, tx bun.Tx, actor auth.Principal
 				return err
 			}
 		}
+		failpoint.Inject("publish.after_entry_update")
 		if err := s.project(ctx, tx, t.Key, e.ID, t.IndexEntries(c.values)); err != nil {
 			return err
 		}
@@ -143,9 +147,11 @@ func (s *Service) publishTx(ctx context.Context, tx bun.Tx, actor auth.Principal
 			RevisionID: rev.ID, Data: messageData(in.Message), At: now}); err != nil {
 			return err
 		}
+		failpoint.Inject("publish.after_audit")
 		if err := s.emit(ctx, tx, EventAfterPublish, actor, e, rev.ID); err != nil {
 			return err
 		}
+		failpoint.Inject("publish.after_jobs")
 		d = &Draft{Entry: e, Revision: rev}
 		return nil
 	}()

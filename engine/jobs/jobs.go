@@ -26,6 +26,8 @@ const (
 	DefaultQueue       = river.QueueDefault
 	DefaultMaxWorkers  = 10
 	DefaultStopTimeout = 30 * time.Second
+	DefaultJobTimeout  = time.Minute
+	DefaultRescueAfter = 10 * time.Minute
 	// MinPollInterval is River's FetchCooldown: the poll interval may not be
 	// shorter.
 	MinPollInterval = 100 * time.Millisecond
@@ -56,6 +58,14 @@ type Config struct {
 	// contexts are cancelled (River's SoftStopTimeout). Zero means
 	// DefaultStopTimeout.
 	StopTimeout time.Duration
+	// JobTimeout bounds one job's run (workers may override it); zero means
+	// DefaultJobTimeout.
+	JobTimeout time.Duration
+	// RescueAfter is when a job still "running" is considered abandoned (its
+	// worker died: kill -9, lost node) and made available again. It must be
+	// longer than any job's timeout. Zero means DefaultRescueAfter. River
+	// checks every 30 s, so recovery takes up to RescueAfter + 30 s.
+	RescueAfter time.Duration
 }
 
 // Jobs is the job subsystem of one process: an insert-only River client on
@@ -105,6 +115,15 @@ func New(cfg Config) (*Jobs, error) {
 	}
 	if cfg.StopTimeout < 0 {
 		return nil, errors.New("jobs: Config.StopTimeout cannot be negative")
+	}
+	if cfg.JobTimeout == 0 {
+		cfg.JobTimeout = DefaultJobTimeout
+	}
+	if cfg.RescueAfter == 0 {
+		cfg.RescueAfter = DefaultRescueAfter
+	}
+	if cfg.RescueAfter <= cfg.JobTimeout {
+		return nil, fmt.Errorf("jobs: Config.RescueAfter (%s) must be longer than JobTimeout (%s)", cfg.RescueAfter, cfg.JobTimeout)
 	}
 	if cfg.StopTimeout == 0 {
 		cfg.StopTimeout = DefaultStopTimeout
@@ -245,6 +264,9 @@ func (j *Jobs) riverConfig(work bool) *river.Config {
 		Workers:           j.workers,
 		FetchPollInterval: j.cfg.PollInterval,
 		SoftStopTimeout:   j.cfg.StopTimeout,
+		JobTimeout:        j.cfg.JobTimeout,
+		// A job left "running" by a dead process is retried after this.
+		RescueStuckJobsAfter: j.cfg.RescueAfter,
 		// RetryPolicy nil: River's default exponential backoff (attempt^4 s).
 	}
 	if work {
