@@ -35,6 +35,7 @@ import (
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/inklingcms/inkling/engine/testdb"
+	"github.com/inklingcms/inkling/engine/webhooks"
 	"github.com/inklingcms/inkling/engine/workflow"
 )
 
@@ -191,7 +192,8 @@ func newEnv(t testing.TB, b backend) *testEnv {
 		t.Fatal(err)
 	}
 	env.Server = api.New(api.Deps{DB: db, Types: types, Entries: env.Entries, Delivery: env.Delivery, Auth: authSvc, Workflow: env.Workflow, Preview: signer,
-		Version: "test", BodyLimit: testBodyLimit})
+		Webhooks: webhooks.New(db, authSvc, nil),
+		Version:  "test", BodyLimit: testBodyLimit})
 	for _, role := range auth.Roles {
 		tok, plain, err := authSvc.CreateToken(ctx, auth.TokenInput{Name: "test " + string(role), Role: role})
 		if err != nil {

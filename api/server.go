@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -44,9 +45,14 @@ type Deps struct {
 // Server is the HTTP server.
 type Server struct {
 	Deps
-	App     *fiber.App
-	log     *slog.Logger
-	openapi openAPICache
+	App      *fiber.App
+	log      *slog.Logger
+	openapi  openAPICache
+	adminDoc struct {
+		once sync.Once
+		body []byte
+		err  error
+	}
 }
 
 // DefaultBodyLimit is the largest request body accepted by default.
@@ -79,6 +85,7 @@ func New(d Deps) *Server {
 	s.bindDelivery(s.App.Group("/api/v1"))
 	admin := s.App.Group("/api/admin/v1")
 	s.bindAuth(admin)
+	admin.Get("/openapi.json", s.adminOpenAPI)
 	admin.Use(s.authenticate)
 	s.bindAdminTypes(admin)
 	s.bindAdminEntries(admin)
