@@ -1,0 +1,75 @@
+package pluginhost
+
+import (
+	"context"
+	"strings"
+
+	"github.com/inklingcms/inkling/engine/apperr"
+	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
+)
+
+// Endpoint is a delivery endpoint a plugin declares, for routing under
+// /api/v1 and for the OpenAPI document.
+type Endpoint struct {
+	Plugin string
+	Spec   *pluginv1.EndpointSpec
+}
+
+// Endpoints returns the endpoints of the active plugins, by plugin name and
+// declaration order.
+func (m *Manager) Endpoints() []Endpoint {
+	var out []Endpoint
+	for _, p := range m.list() {
+		p.mu.RLock()
+		if p.inForce() {
+			for _, e := range p.meta.GetEndpoints() {
+				out = append(out, Endpoint{Plugin: p.name, Spec: e})
+			}
+		}
+		p.mu.RUnlock()
+	}
+	return out
+}
+
+// CallEndpoint calls a plugin's endpoint. req.Method and req.Path (the
+// declared path template) select the endpoint, which must be declared; a
+// response without a status is a 200.
+func (m *Manager) CallEndpoint(ctx context.Context, plugin string, req *pluginv1.EndpointRequest) (*pluginv1.EndpointResponse, error) {
+	p, err := m.get(plugin)
+	if err != nil {
+		return nil, err
+	}
+	method := strings.ToUpper(req.GetMethod())
+	if method == "" {
+		method = "GET"
+	}
+	p.mu.RLock()
+	declared := false
+	if p.inForce() {
+		for _, e := range p.meta.GetEndpoints() {
+			em := strings.ToUpper(e.GetMethod())
+			if em == "" {
+				em = "GET"
+			}
+			if em == method && e.GetPath() == req.GetPath() {
+				declared = true
+			}
+		}
+	}
+	p.mu.RUnlock()
+	if !declared {
+		return nil, apperr.New(apperr.NotFound, "plugin %s has no endpoint %s %s", plugin, method, req.GetPath())
+	}
+	var resp *pluginv1.EndpointResponse
+	err = p.call(ctx, "endpoint "+method+" "+req.GetPath(), m.cfg.CallTimeout, func(ctx context.Context, c pluginv1.PluginClient) (err error) {
+		resp, err = c.HandleEndpoint(ctx, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if resp.GetStatus() == 0 {
+		resp.Status = 200
+	}
+	return resp, nil
+}

@@ -1,0 +1,26 @@
+-- The plugin catalog (engine/pluginhost): one row per built-in or external
+-- plugin. External plugins are pinned by the sha256 of their executable at
+-- the moment an admin enabled them. Secrets are never stored here: they come
+-- from INKLING_PLUGIN_<NAME>_<KEY> environment variables. metadata is the
+-- plugin's last good GetMetadata answer (protojson): its hook bindings stay
+-- in force while it is down, so saves fail instead of skipping its checks.
+CREATE TABLE plugins (
+    name             TEXT PRIMARY KEY,
+    kind             TEXT NOT NULL CHECK (kind IN ('builtin', 'external')),
+    path             TEXT NOT NULL DEFAULT '',
+    sha256           TEXT NOT NULL DEFAULT '',
+    enabled          BOOLEAN NOT NULL DEFAULT FALSE,
+    version          TEXT NOT NULL DEFAULT '',
+    protocol_version INTEGER NOT NULL DEFAULT 0,
+    content_types    JSONB NOT NULL DEFAULT '[]',
+    status           TEXT NOT NULL DEFAULT 'disabled',
+    last_error       TEXT NOT NULL DEFAULT '',
+    settings         JSONB NOT NULL DEFAULT '{}',
+    requested_scopes JSONB NOT NULL DEFAULT '[]',
+    granted_scopes   JSONB,
+    revoked_scopes   JSONB NOT NULL DEFAULT '[]',
+    metadata         JSONB,
+    enabled_at       TIMESTAMPTZ,
+    created_at       TIMESTAMPTZ NOT NULL,
+    updated_at       TIMESTAMPTZ NOT NULL
+);
