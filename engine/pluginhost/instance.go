@@ -157,7 +157,7 @@ func (p *instance) launch(ctx context.Context, full bool) (_ *process, err error
 	}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  protocol.Handshake,
-		Plugins:          plugin.PluginSet{protocol.PluginKey: &hostPlugin{}},
+		Plugins:          plugin.PluginSet{protocol.PluginKey: &protocol.GRPCPlugin{}},
 		Cmd:              cmd,
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},

@@ -6,6 +6,7 @@ package protocol
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
@@ -29,17 +30,22 @@ var Handshake = plugin.HandshakeConfig{
 }
 
 // GRPCPlugin adapts the Plugin service to go-plugin. On the plugin side
-// Server is set; on the host side it is nil and GRPCClient returns a *Client.
+// Impl is set; on the host side it is nil and GRPCClient returns a *Client.
 type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	// Server implements the Plugin service (plugin side only). It receives
-	// the broker so it can dial the Host service.
-	Server func(broker *plugin.GRPCBroker) pluginv1.PluginServer
+	// Impl builds the Plugin service implementation (plugin side only). It
+	// receives the broker so it can dial the Host service.
+	Impl func(broker *plugin.GRPCBroker) pluginv1.PluginServer
 }
+
+var _ plugin.GRPCPlugin = (*GRPCPlugin)(nil)
 
 // GRPCServer registers the plugin's implementation.
 func (p *GRPCPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
-	pluginv1.RegisterPluginServer(s, p.Server(broker))
+	if p.Impl == nil {
+		return errors.New("protocol: the host side does not serve the Plugin service")
+	}
+	pluginv1.RegisterPluginServer(s, p.Impl(broker))
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/plugins/protocol"
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
-	"google.golang.org/grpc"
 )
 
 // Serve checks the declaration and serves the plugin to the host; it is
@@ -48,9 +46,7 @@ func Serve(p *Plugin) {
 // under protocol.PluginKey: what [Serve] serves, and what sdktest connects
 // to an in-memory host. Plugin authors call Serve instead. The error, when
 // there is one, is the contenttypes.Diagnostics of [Plugin.Check].
-//
-// On the host side (no Server), the same adapter's GRPCClient returns a
-// *protocol.Client.
+
 func PluginSet(p *Plugin) (plugin.PluginSet, error) {
 	c, diags := compile(p)
 	if diags.HasError() {
@@ -66,33 +62,11 @@ func PluginSet(p *Plugin) (plugin.PluginSet, error) {
 		jobKinds[k] = true
 	}
 	gp := &protocol.GRPCPlugin{
-		Server: func(broker *plugin.GRPCBroker) pluginv1.PluginServer {
+		Impl: func(broker *plugin.GRPCBroker) pluginv1.PluginServer {
 			return &server{c: c, p: p, broker: broker, log: logger, host: &Host{jobKinds: jobKinds}}
 		},
 	}
-	return plugin.PluginSet{protocol.PluginKey: &adapter{gp: gp}}, nil
-}
-
-// adapter makes protocol.GRPCPlugin a go-plugin Plugin. protocol.GRPCPlugin
-// implements plugin.GRPCPlugin, but its Server field hides the Server
-// method of the embedded NetRPCUnsupportedPlugin, so it does not implement
-// plugin.Plugin, which a plugin.PluginSet requires.
-type adapter struct {
-	plugin.NetRPCUnsupportedPlugin
-	gp *protocol.GRPCPlugin
-}
-
-var (
-	_ plugin.Plugin     = (*adapter)(nil)
-	_ plugin.GRPCPlugin = (*adapter)(nil)
-)
-
-func (a *adapter) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
-	return a.gp.GRPCServer(broker, s)
-}
-
-func (a *adapter) GRPCClient(ctx context.Context, broker *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return a.gp.GRPCClient(ctx, broker, c)
+	return plugin.PluginSet{protocol.PluginKey: gp}, nil
 }
 
 func checkErrors(err error) []string {

@@ -28,7 +28,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,7 +39,6 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/inklingcms/inkling/plugins/protocol"
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 )
 
@@ -52,29 +50,14 @@ func main() {
 			name = "somebody-else"
 		}
 	}
-	impl := &protocol.GRPCPlugin{Server: func(b *plugin.GRPCBroker) pluginv1.PluginServer {
+	impl := &protocol.GRPCPlugin{Impl: func(b *plugin.GRPCBroker) pluginv1.PluginServer {
 		return &server{name: name, broker: b}
 	}}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: protocol.Handshake,
-		Plugins:         plugin.PluginSet{protocol.PluginKey: &servePlugin{impl: impl}},
+		Plugins:         plugin.PluginSet{protocol.PluginKey: impl},
 		GRPCServer:      plugin.DefaultGRPCServer,
 	})
-}
-
-// servePlugin puts protocol.GRPCPlugin into a PluginSet (its Server field
-// shadows the Server method go-plugin's Plugin interface needs).
-type servePlugin struct {
-	plugin.NetRPCUnsupportedPlugin
-	impl *protocol.GRPCPlugin
-}
-
-func (p *servePlugin) GRPCServer(b *plugin.GRPCBroker, s *grpc.Server) error {
-	return p.impl.GRPCServer(b, s)
-}
-
-func (p *servePlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
-	return nil, errors.New("plugin side only")
 }
 
 type event struct {
