@@ -16,6 +16,7 @@ import (
 	"github.com/inklingcms/inkling/engine/audit"
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/webhooks"
 	"github.com/inklingcms/inkling/engine/workflow"
@@ -30,6 +31,10 @@ type adminRoute struct {
 	Resp                              any // 2xx body type (nil: no body)
 	Status                            int // 2xx status
 	Query                             []string
+}
+
+type actionList struct {
+	Items []pluginhost.ActionSpec `json:"items"`
 }
 
 type itemsOf[T any] struct {
@@ -73,6 +78,13 @@ func adminRoutes() []adminRoute {
 		{"POST", "/webhooks", "Create a webhook (the secret is shown once)", "admin", webhooks.Input{}, webhooks.Created{}, 201, nil},
 		{"DELETE", "/webhooks/:id", "Delete a webhook", "admin", nil, nil, 204, nil},
 		{"GET", "/webhooks/:id/deliveries", "Recent deliveries with attempts and errors", "admin", nil, itemsOf[webhooks.Delivery]{}, 200, []string{"limit"}},
+		{"GET", "/plugins", "Plugins with status, version, protocol, content types, pid and restarts", "admin", nil, itemsOf[pluginhost.Status]{}, 200, nil},
+		{"GET", "/plugins/:name", "One plugin", "admin", nil, pluginhost.Status{}, 200, nil},
+		{"POST", "/plugins/:name/enable", "Enable a plugin (an external one is pinned to its file's sha256)", "admin", nil, pluginhost.Status{}, 200, nil},
+		{"POST", "/plugins/:name/disable", "Disable a plugin", "admin", nil, pluginhost.Status{}, 200, nil},
+		{"PUT", "/plugins/:name/settings", "Replace a plugin's settings (restarts it)", "admin", map[string]string{}, pluginhost.Status{}, 200, nil},
+		{"GET", "/actions", "Admin actions the running plugins offer", "—", nil, actionList{}, 200, nil},
+		{"POST", "/plugins/:name/actions/:action", "Run a plugin's admin action", "entries.update on the entry's type, or admin", actionRequest{}, pluginhost.ActionResult{}, 200, nil},
 		{"GET", "/audit", "Audit log, newest first", "audit.read", nil, itemsOf[audit.Entry]{}, 200, []string{"entry", "action", "before", "limit"}},
 		{"POST", "/users", "Create a user", "users.manage", createUserRequest{}, auth.User{}, 201, nil},
 		{"POST", "/tokens", "Create an API token (shown once)", "users.manage", createTokenRequest{}, tokenResponse{}, 201, nil},

@@ -1,12 +1,16 @@
 package api
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v3"
 	"github.com/inklingcms/inkling/engine/apperr"
+	"github.com/inklingcms/inkling/engine/cache"
 	"github.com/inklingcms/inkling/engine/delivery"
 )
 
@@ -15,6 +19,9 @@ func (s *Server) bindDelivery(r fiber.Router) {
 	r.Get("/changes", s.deliveryChanges)
 	r.Get("/content/:type", s.deliveryList)
 	r.Get("/content/:type/:idOrSlug", s.deliveryGet)
+	// Endpoints declared by plugins (matched at request time: plugins come
+	// and go while the server runs).
+	r.Get("/*", s.pluginEndpoint)
 }
 
 func rawQuery(c fiber.Ctx) (url.Values, error) {
@@ -34,15 +41,21 @@ func (s *Server) deliveryList(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.Delivery.List(c.Context(), lq)
-	if err != nil {
-		return err
-	}
-	body, err := marshalJSON(page)
-	if err != nil {
-		return err
-	}
-	return s.sendPublic(c, body, "")
+	return s.cached(c, q, func(ctx context.Context) ([]byte, []string, error) {
+		page, err := s.Delivery.List(ctx, lq)
+		if err != nil {
+			return nil, nil, err
+		}
+		tags := []string{cache.TypeTag(lq.Type)}
+		for _, it := range page.Items {
+			tags = append(tags, cache.EntryTag(it.ID))
+			for _, r := range it.Refs {
+				tags = append(tags, cache.EntryTag(r))
+			}
+		}
+		body, err := marshalJSON(page)
+		return body, tags, err
+	})
 }
 
 func (s *Server) deliveryGet(c fiber.Ctx) error {
@@ -62,15 +75,22 @@ func (s *Server) deliveryGet(c fiber.Ctx) error {
 	if token != "" {
 		return s.deliveryPreview(c, gq, token)
 	}
-	item, err := s.Delivery.Get(c.Context(), gq)
-	if err != nil {
-		return err
-	}
-	body, err := marshalJSON(item)
-	if err != nil {
-		return err
-	}
-	return s.sendPublic(c, body, "")
+	return s.cached(c, q, func(ctx context.Context) ([]byte, []string, error) {
+		item, err := s.Delivery.Get(ctx, gq)
+		if err != nil {
+			return nil, nil, err
+		}
+		tags := []string{cache.EntryTag(item.ID)}
+		if gq.IDOrSlug != item.ID {
+			// Looked up by slug: another entry may take the slug later.
+			tags = append(tags, cache.TypeTag(item.Type))
+		}
+		for _, r := range item.Refs {
+			tags = append(tags, cache.EntryTag(r))
+		}
+		body, err := marshalJSON(item)
+		return body, tags, err
+	})
 }
 
 // deliveryPreview serves a draft to the holder of a preview token. The
@@ -126,4 +146,36 @@ func (s *Server) deliveryChanges(c fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(page)
+}
+
+// cached serves a published response through the response cache: concurrent
+// misses for one key run fill once; the stored value carries its ETag so a
+// hit costs no hashing. Errors are not cached.
+func (s *Server) cached(c fiber.Ctx, q url.Values, fill func(ctx context.Context) ([]byte, []string, error)) error {
+	if s.Cache == nil {
+		body, _, err := fill(c.Context())
+		if err != nil {
+			return err
+		}
+		return s.sendPublic(c, body, "")
+	}
+	key := c.Path() + "?" + q.Encode() // Encode sorts the keys: one key per query
+	val, err := s.Cache.Fetch(c.Context(), key, cache.FetchOptions{}, func(ctx context.Context) ([]byte, []string, error) {
+		body, tags, err := fill(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		etag := etagOf(body)
+		out := make([]byte, 0, len(etag)+1+len(body))
+		out = append(append(append(out, etag...), '\n'), body...)
+		return out, tags, nil
+	})
+	if err != nil {
+		return err
+	}
+	i := bytes.IndexByte(val, '\n')
+	if i < 0 {
+		return fmt.Errorf("corrupt cache value for %s", key)
+	}
+	return s.sendPublic(c, val[i+1:], string(val[:i]))
 }

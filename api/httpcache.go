@@ -45,12 +45,20 @@ func matchesETag(header, etag string) bool {
 // sendPublic writes a published (public, cacheable) JSON response with a
 // strong ETag, answering 304 when the client already has it.
 func (s *Server) sendPublic(c fiber.Ctx, body []byte, etag string) error {
+	return s.sendPublicAge(c, body, etag, 0)
+}
+
+// sendPublicAge is sendPublic with a max-age (0: the server's default).
+func (s *Server) sendPublicAge(c fiber.Ctx, body []byte, etag string, maxAge time.Duration) error {
 	if etag == "" {
 		etag = etagOf(body)
 	}
+	if maxAge <= 0 {
+		maxAge = s.maxAge()
+	}
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderCacheControl, fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d",
-		int(s.maxAge().Seconds()), int(s.swr().Seconds())))
+		int(maxAge.Seconds()), int(s.swr().Seconds())))
 	c.Set(fiber.HeaderVary, "Accept-Encoding, X-Inkling-Preview")
 	if matchesETag(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		return c.SendStatus(fiber.StatusNotModified)

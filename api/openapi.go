@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v3"
 	"github.com/inklingcms/inkling/contenttypes"
+	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/registry"
 )
 
@@ -24,15 +26,23 @@ type openAPICache struct {
 
 func (s *Server) openAPI(c fiber.Ctx) error {
 	types := s.Types.List()
+	var eps []pluginhost.Endpoint
+	if s.Plugins != nil {
+		eps = s.Plugins.Endpoints()
+	}
 	var key strings.Builder
 	for _, t := range types {
 		key.WriteString(t.Key + ":" + t.Hash + ";")
+	}
+	for _, e := range eps {
+		b, _ := json.Marshal(e.Spec)
+		key.WriteString(e.Plugin + ":" + string(b) + ";")
 	}
 	cache := &s.openapi
 	cache.mu.Lock()
 	defer cache.mu.Unlock()
 	if cache.key != key.String() || cache.doc == nil {
-		doc := BuildOpenAPI(types, s.Version)
+		doc := BuildOpenAPI(types, eps, s.Version)
 		b, err := json.Marshal(doc)
 		if err != nil {
 			return fmt.Errorf("error encoding OpenAPI document: %w", err)
@@ -108,7 +118,7 @@ func pathParam(name, desc string) *openapi3.ParameterRef {
 // BuildOpenAPI generates the OpenAPI 3.1 document of the delivery API for
 // the registered content types: one pair of paths per type with the type's
 // delivery schema, plus shared components.
-func BuildOpenAPI(types []*registry.Type, version string) *openapi3.T {
+func BuildOpenAPI(types []*registry.Type, endpoints []pluginhost.Endpoint, version string) *openapi3.T {
 	doc := &openapi3.T{
 		OpenAPI: "3.1.0",
 		Info: &openapi3.Info{Title: "Inkling delivery API", Version: version,
@@ -198,6 +208,9 @@ func BuildOpenAPI(types []*registry.Type, version string) *openapi3.T {
 		doc.Paths.Set("/api/v1/content/"+t.Key, &openapi3.PathItem{Get: list})
 		doc.Paths.Set("/api/v1/content/"+t.Key+"/{idOrSlug}", &openapi3.PathItem{Get: get})
 	}
+	for _, e := range endpoints {
+		addPluginEndpoint(doc, e)
+	}
 	health := op("healthz", "Liveness", []string{"operations"}, 200, jsonResponse("alive", openapi3.NewSchemaRef("", openapi3.NewObjectSchema())), 500)
 	ready := op("readyz", "Readiness (database reachable)", []string{"operations"}, 200, jsonResponse("ready", openapi3.NewSchemaRef("", openapi3.NewObjectSchema())), 503)
 	doc.Paths.Set("/healthz", &openapi3.PathItem{Get: health})
@@ -212,4 +225,40 @@ func filterableNames(t *registry.Type) []string {
 		out = append(out, f.Name)
 	}
 	return out
+}
+
+// addPluginEndpoint documents an endpoint a plugin declares under /api/v1.
+func addPluginEndpoint(doc *openapi3.T, e pluginhost.Endpoint) {
+	spec := e.Spec
+	resp := openapi3.NewSchemaRef("", &openapi3.Schema{Description: "JSON"})
+	if len(spec.GetResponseSchemaJson()) > 0 {
+		var sch openapi3.Schema
+		if json.Unmarshal(spec.GetResponseSchemaJson(), &sch) == nil {
+			resp = openapi3.NewSchemaRef("", &sch)
+		}
+	}
+	id := "plugin_" + strings.ReplaceAll(e.Plugin, "-", "_") + "_" + strings.NewReplacer("/", "_", "{", "", "}", "").Replace(strings.Trim(spec.GetPath(), "/"))
+	o := op(id, spec.GetSummary(), []string{"plugin " + e.Plugin}, 200, jsonResponse("OK", resp), 400, 404, 422, 503)
+	o.Description = spec.GetDescription()
+	for _, p := range spec.GetParams() {
+		sch := openapi3.NewStringSchema()
+		if len(p.GetSchemaJson()) > 0 {
+			var s openapi3.Schema
+			if json.Unmarshal(p.GetSchemaJson(), &s) == nil {
+				sch = &s
+			}
+		}
+		var prm *openapi3.Parameter
+		if p.GetIn() == "path" {
+			prm = openapi3.NewPathParameter(p.GetName())
+		} else {
+			prm = openapi3.NewQueryParameter(p.GetName()).WithRequired(p.GetRequired())
+		}
+		prm = prm.WithDescription(p.GetDescription()).WithSchema(sch)
+		o.Parameters = append(o.Parameters, &openapi3.ParameterRef{Value: prm})
+	}
+	doc.Paths.Set("/api/v1"+spec.GetPath(), &openapi3.PathItem{Get: o})
+	if !slices.ContainsFunc(doc.Tags, func(t *openapi3.Tag) bool { return t.Name == "plugin "+e.Plugin }) {
+		doc.Tags = append(doc.Tags, &openapi3.Tag{Name: "plugin " + e.Plugin, Description: "Endpoints of the " + e.Plugin + " plugin"})
+	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/store"
@@ -192,8 +193,8 @@ func newEnv(t testing.TB, b backend) *testEnv {
 		t.Fatal(err)
 	}
 	env.Server = api.New(api.Deps{DB: db, Types: types, Entries: env.Entries, Delivery: env.Delivery, Auth: authSvc, Workflow: env.Workflow, Preview: signer,
-		Webhooks: webhooks.New(db, authSvc, nil),
-		Version:  "test", BodyLimit: testBodyLimit})
+		Webhooks: webhooks.New(db, authSvc, nil), Plugins: pluginhost.New(pluginhost.Config{DB: db, Types: types}),
+		Version: "test", BodyLimit: testBodyLimit})
 	for _, role := range auth.Roles {
 		tok, plain, err := authSvc.CreateToken(ctx, auth.TokenInput{Name: "test " + string(role), Role: role})
 		if err != nil {

@@ -13,8 +13,10 @@ import (
 	"github.com/gofiber/fiber/v3"
 	"github.com/gofiber/fiber/v3/middleware/recover"
 	"github.com/inklingcms/inkling/engine/auth"
+	"github.com/inklingcms/inkling/engine/cache"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/store"
@@ -30,8 +32,10 @@ type Deps struct {
 	Delivery *delivery.Service
 	Auth     *auth.Service
 	Workflow *workflow.Service
-	Preview  *preview.Signer   // nil: previews disabled
-	Webhooks *webhooks.Service // nil: no webhooks
+	Preview  *preview.Signer     // nil: previews disabled
+	Webhooks *webhooks.Service   // nil: no webhooks
+	Cache    *cache.Cache        // response cache of published content; nil: none
+	Plugins  *pluginhost.Manager // plugin endpoints, actions and admin; nil: none
 	Log      *slog.Logger
 	Version  string
 	// BodyLimit caps request bodies in bytes (default 4 MiB).
@@ -95,6 +99,9 @@ func New(d Deps) *Server {
 	s.bindAdminSchedules(admin)
 	if s.Webhooks != nil {
 		s.bindAdminWebhooks(admin)
+	}
+	if s.Plugins != nil {
+		s.bindAdminPlugins(admin)
 	}
 	return s
 }

@@ -52,6 +52,8 @@ func newApp() *cli.Command {
 			migrateCommand(),
 			usersCommand(),
 			tokensCommand(),
+			pluginsCommand(),
+			pluginCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

@@ -13,10 +13,13 @@ import (
 	"github.com/gofiber/fiber/v3"
 	"github.com/inklingcms/inkling/api"
 	"github.com/inklingcms/inkling/engine/auth"
+	"github.com/inklingcms/inkling/engine/cache"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
 	"github.com/inklingcms/inkling/engine/events"
 	"github.com/inklingcms/inkling/engine/jobs"
+	"github.com/inklingcms/inkling/engine/pluginhost"
+	"github.com/inklingcms/inkling/engine/pluginjobs"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/scheduler"
@@ -40,6 +43,16 @@ func serveCommand() *cli.Command {
 				Sources: cli.EnvVars("INKLING_JOB_TIMEOUT")},
 			&cli.DurationFlag{Name: "job-rescue-after", Value: jobs.DefaultRescueAfter, Usage: "when a job left running by a dead process is retried (> job-timeout)",
 				Sources: cli.EnvVars("INKLING_JOB_RESCUE_AFTER")},
+			&cli.BoolFlag{Name: "cache", Value: true, Usage: "cache published responses (memory, or Redis with INKLING_REDIS_URL)",
+				Sources: cli.EnvVars("INKLING_CACHE")},
+			&cli.Int64Flag{Name: "cache-size-mb", Value: 64, Usage: "in-memory cache size",
+				Sources: cli.EnvVars("INKLING_CACHE_SIZE_MB")},
+			&cli.DurationFlag{Name: "cache-ttl", Value: 5 * time.Minute, Usage: "how long a cached response lives without invalidation",
+				Sources: cli.EnvVars("INKLING_CACHE_TTL")},
+			&cli.StringFlag{Name: "plugins-dir", Usage: "directory of external plugins (executables named inkling-plugin-<name>)",
+				Sources: cli.EnvVars("INKLING_PLUGINS_DIR")},
+			&cli.DurationFlag{Name: "plugin-timeout", Value: 5 * time.Second, Usage: "deadline of a plugin hook or endpoint call",
+				Sources: cli.EnvVars("INKLING_PLUGIN_TIMEOUT")},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight requests may take to finish on SIGTERM",
 				Sources: cli.EnvVars("INKLING_SHUTDOWN_TIMEOUT")},
 		},
@@ -76,12 +89,57 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return err
 	}
+
+	// The response cache: in memory, or Redis (INKLING_REDIS_URL, from the
+	// environment only: it may hold a password). The relay applies
+	// invalidations recorded by any instance.
+	var respCache *cache.Cache
+	var relay *cache.Relay
+	if c.Bool("cache") {
+		respCache, err = cache.New(cache.Config{RedisURL: os.Getenv("INKLING_REDIS_URL"), MaxBytes: c.Int64("cache-size-mb") << 20,
+			DefaultTTL: c.Duration("cache-ttl"), Logger: log})
+		if err != nil {
+			return fmt.Errorf("response cache: %w", err)
+		}
+		defer respCache.Close()
+		relay = cache.NewRelay(db, respCache, cache.RelayOptions{Logger: log})
+		if err := relay.Start(ctx); err != nil {
+			return fmt.Errorf("cache relay: %w", err)
+		}
+		defer relay.Stop()
+		log.Info("response cache on", "backend", respCache.Backend())
+	}
+
 	authSvc := auth.New(db, nil)
 	hooks := webhooks.New(db, authSvc, &webhooks.Options{Log: log})
 	bus.AddSink(hooks)
 	wf := workflow.New(db, authSvc, &workflow.Options{Events: bus})
-	ents := entries.New(db, types, authSvc, &entries.Options{PublishGate: wf, Events: bus, Scheduler: sched})
+	dlv := delivery.New(db, types)
+
+	plugins := pluginhost.New(pluginhost.Config{DB: db, Types: types, Delivery: dlv, Builtins: builtinCommands(),
+		Dir: c.String("plugins-dir"), Logger: log, HostVersion: buildVersion(), CallTimeout: c.Duration("plugin-timeout")})
+	pjobs := pluginjobs.New(queue, plugins)
+	plugins.SetJobs(pjobs)
+	if relay != nil {
+		plugins.SetCache(relay)
+	}
+	bus.AddSink(pluginjobs.Sink{Host: plugins})
+
+	entryOpts := &entries.Options{PublishGate: wf, Events: bus, Scheduler: sched, Hooks: plugins}
+	if respCache != nil {
+		entryOpts.Cache = respCache
+	}
+	ents := entries.New(db, types, authSvc, entryOpts)
 	sched.SetRunner(ents)
+	plugins.SetEntries(ents)
+	if err := plugins.Start(ctx); err != nil {
+		return fmt.Errorf("error starting plugins: %w", err)
+	}
+	defer plugins.Stop()
+	if n := pjobs.AddPeriodic(); n > 0 {
+		log.Info("periodic plugin jobs scheduled", "count", n)
+	}
+
 	srv := api.New(api.Deps{
 		DB:        db,
 		Types:     types,
@@ -89,7 +147,9 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Workflow:  wf,
 		Preview:   signer,
 		Webhooks:  hooks,
-		Delivery:  delivery.New(db, types),
+		Cache:     respCache,
+		Plugins:   plugins,
+		Delivery:  dlv,
 		Auth:      authSvc,
 		Log:       log,
 		Version:   buildVersion(),

@@ -17,6 +17,8 @@ type Item struct {
 	FirstPublishedAt time.Time       `json:"first_published_at"`
 	PublishedAt      time.Time       `json:"published_at"`
 	Fields           json.RawMessage `json:"fields"`
+	// Refs are the ids of the entries expanded into Fields (for cache tags).
+	Refs []string `json:"-"`
 }
 
 // row is what delivery reads from entries.

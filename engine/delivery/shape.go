@@ -112,6 +112,9 @@ func (s *Service) shape(ctx context.Context, t *registry.Type, items []Item, fie
 			} else {
 				m[f] = json.RawMessage("null")
 			}
+			// Tag the reference even when it is not live: publishing it
+			// must invalidate this response.
+			items[i].Refs = append(items[i].Refs, id)
 		}
 		b, err := json.Marshal(m)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/auth"
+	"github.com/inklingcms/inkling/engine/cache"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/uptrace/bun"
 )
@@ -93,3 +94,26 @@ func (s *Service) runHooks(ctx context.Context, db bun.IDB, actor auth.Principal
 type PublishGate interface {
 	CheckPublish(ctx context.Context, tx bun.Tx, actor auth.Principal, e *Entry, revisionID string) (bypassed bool, err error)
 }
+
+// LocalCache is this process's response cache: after a commit, Publish and
+// friends drop the affected tags at once, so this instance serves the new
+// version immediately (others learn it through the invalidation relay).
+type LocalCache interface {
+	InvalidateTags(ctx context.Context, tags ...string) error
+}
+
+// invalidateTx records the cache tags of an action inside its transaction
+// (the crash-safe record every instance's relay applies). It must be the
+// last statement before commit.
+func invalidateTx(ctx context.Context, tx bun.Tx, tags []string) error {
+	return cache.RecordTx(ctx, tx, tags...)
+}
+
+// invalidateLocal drops tags from this process's cache after commit.
+func (s *Service) invalidateLocal(ctx context.Context, tags []string) {
+	if s.cache != nil && len(tags) > 0 {
+		_ = s.cache.InvalidateTags(context.WithoutCancel(ctx), tags...)
+	}
+}
+
+func entryTags(e *Entry) []string { return []string{cache.EntryTag(e.ID), cache.TypeTag(e.TypeKey)} }

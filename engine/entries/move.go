@@ -24,6 +24,7 @@ type MoveInput struct {
 // Move moves a page and its subtree. Paths, depths and URL paths of the
 // whole subtree are rewritten in the same transaction.
 func (s *Service) Move(ctx context.Context, actor auth.Principal, id string, in MoveInput) (*Draft, error) {
+	var tags []string
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// Lock the page and its new parent in id order, so two moves that
 		// swap a parent and a child cannot deadlock.
@@ -103,19 +104,32 @@ func (s *Service) Move(ctx context.Context, actor auth.Principal, id string, in 
 		if err := s.rewriteSubtree(ctx, tx, e, oldPath); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "move", EntryID: e.ID, TypeKey: e.TypeKey, At: e.UpdatedAt,
-			Data: map[string]any{"from_parent": oldParent, "to_parent": deref(e.ParentID), "position": pos}})
+		if err := audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "move", EntryID: e.ID, TypeKey: e.TypeKey, At: e.UpdatedAt,
+			Data: map[string]any{"from_parent": oldParent, "to_parent": deref(e.ParentID), "position": pos}}); err != nil {
+			return err
+		}
+		// Every page of the subtree has a new url_path.
+		var sub []Entry
+		if err := tx.NewSelect().Model(&sub).Column("id", "type_key").Where("path LIKE ? ESCAPE '\\'", escapeLike(e.Path)+"%").Scan(ctx); err != nil {
+			return fmt.Errorf("error listing moved pages: %w", err)
+		}
+		for i := range sub {
+			tags = append(tags, entryTags(&sub[i])...)
+		}
+		return invalidateTx(ctx, tx, tags)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.invalidateLocal(ctx, tags)
 	return s.Get(ctx, auth.System, id)
 }
 
 // Delete removes an entry with its revisions. A page with children is
 // refused: move or delete the children first.
 func (s *Service) Delete(ctx context.Context, actor auth.Principal, id string) error {
-	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	var tags []string
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := s.loadEntry(ctx, tx, id)
 		if err != nil {
 			return err
@@ -143,7 +157,15 @@ func (s *Service) Delete(ctx context.Context, actor auth.Principal, id string) e
 		if _, err := tx.NewDelete().Model((*Entry)(nil)).Where("id = ?", e.ID).Exec(ctx); err != nil {
 			return fmt.Errorf("error deleting %s: %w", e.ID, err)
 		}
-		return audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "delete", EntryID: e.ID, TypeKey: e.TypeKey, At: s.now(),
-			Data: map[string]any{"title": e.DraftTitle, "was_live": e.Live}})
+		if err := audit.Write(ctx, tx, audit.Record{Actor: actor, Action: "delete", EntryID: e.ID, TypeKey: e.TypeKey, At: s.now(),
+			Data: map[string]any{"title": e.DraftTitle, "was_live": e.Live}}); err != nil {
+			return err
+		}
+		tags = entryTags(e)
+		return invalidateTx(ctx, tx, tags)
 	})
+	if err == nil {
+		s.invalidateLocal(ctx, tags)
+	}
+	return err
 }

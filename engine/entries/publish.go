@@ -41,6 +41,7 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, id string, 
 		return nil, err
 	}
 	failpoint.Inject("publish.after_commit")
+	s.invalidateLocal(ctx, entryTags(d.Entry))
 	if deref(d.LatestRevisionID) != d.Revision.ID {
 		// The published revision is not the latest: show the latest draft.
 		return s.Get(ctx, auth.System, id)
@@ -153,7 +154,7 @@ func (s *Service) publishTx(ctx context.Context, tx bun.Tx, actor auth.Principal
 		}
 		failpoint.Inject("publish.after_jobs")
 		d = &Draft{Entry: e, Revision: rev}
-		return nil
+		return invalidateTx(ctx, tx, entryTags(e))
 	}()
 	return d, err
 }
@@ -191,7 +192,11 @@ func (s *Service) Unpublish(ctx context.Context, actor auth.Principal, id string
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, auth.System, id)
+	d, err := s.Get(ctx, auth.System, id)
+	if err == nil {
+		s.invalidateLocal(ctx, entryTags(d.Entry))
+	}
+	return d, err
 }
 
 // unpublishTx is Unpublish inside tx; expired marks an expiry (expire_at).
@@ -225,6 +230,9 @@ func (s *Service) unpublishTx(ctx context.Context, tx bun.Tx, actor auth.Princip
 			RevisionID: deref(e.LiveRevisionID), At: now}); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, EventAfterUnpublish, actor, e, deref(e.LiveRevisionID))
+		if err := s.emit(ctx, tx, EventAfterUnpublish, actor, e, deref(e.LiveRevisionID)); err != nil {
+			return err
+		}
+		return invalidateTx(ctx, tx, entryTags(e))
 	}
 }

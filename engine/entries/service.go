@@ -38,6 +38,7 @@ type Service struct {
 	events    Events
 	gate      PublishGate
 	scheduler Scheduler
+	cache     LocalCache
 }
 
 // Options configure a Service; nil fields take defaults.
@@ -50,6 +51,8 @@ type Options struct {
 	PublishGate PublishGate
 	// Scheduler enqueues schedule jobs; nil: only the sweeper runs them.
 	Scheduler Scheduler
+	// Cache is this process's response cache; nil: none.
+	Cache LocalCache
 }
 
 // New returns a Service.
@@ -64,7 +67,7 @@ func New(db *store.DB, types Types, authz Authorizer, opts *Options) *Service {
 	base := s.now
 	s.now = func() time.Time { return base().UTC().Truncate(time.Microsecond) }
 	if opts != nil {
-		s.hooks, s.events, s.gate, s.scheduler = opts.Hooks, opts.Events, opts.PublishGate, opts.Scheduler
+		s.hooks, s.events, s.gate, s.scheduler, s.cache = opts.Hooks, opts.Events, opts.PublishGate, opts.Scheduler, opts.Cache
 	}
 	if opts != nil && opts.Renderer != nil {
 		s.renderer = opts.Renderer

@@ -14,10 +14,10 @@ import (
 // ActionSpec is an admin action a plugin declares. Types lists the entry
 // types it applies to; empty: a global action.
 type ActionSpec struct {
-	Plugin string
-	Name   string
-	Label  string
-	Types  []string
+	Plugin string   `json:"plugin"`
+	Name   string   `json:"name"`
+	Label  string   `json:"label"`
+	Types  []string `json:"types,omitempty"`
 }
 
 // ActionInput runs an action.
@@ -30,8 +30,8 @@ type ActionInput struct {
 
 // ActionResult is what an action returns.
 type ActionResult struct {
-	Result      json.RawMessage
-	Diagnostics contenttypes.Diagnostics
+	Result      json.RawMessage          `json:"result"`
+	Diagnostics contenttypes.Diagnostics `json:"diagnostics,omitempty"`
 }
 
 // Actions returns the actions of the active plugins, by plugin name and

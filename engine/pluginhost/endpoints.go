@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"context"
+	"github.com/inklingcms/inkling/contenttypes"
 	"strings"
 
 	"github.com/inklingcms/inkling/engine/apperr"
@@ -72,4 +73,42 @@ func (m *Manager) CallEndpoint(ctx context.Context, plugin string, req *pluginv1
 		resp.Status = 200
 	}
 	return resp, nil
+}
+
+// EndpointCall is an HTTP request routed to a plugin endpoint, in engine
+// terms (the API layer does not speak the plugin protocol).
+type EndpointCall struct {
+	Method     string
+	Path       string // the declared path template
+	PathParams map[string]string
+	Query      map[string]string
+	Headers    map[string]string
+	Preview    bool
+}
+
+// EndpointResult is a plugin endpoint's answer.
+type EndpointResult struct {
+	Status      int
+	Body        []byte
+	CacheTags   []string
+	Detail      string
+	Diagnostics contenttypes.Diagnostics
+}
+
+// Call calls a plugin endpoint (see CallEndpoint).
+func (m *Manager) Call(ctx context.Context, plugin string, in EndpointCall) (*EndpointResult, error) {
+	resp, err := m.CallEndpoint(ctx, plugin, &pluginv1.EndpointRequest{Method: in.Method, Path: in.Path, PathParams: in.PathParams,
+		Query: in.Query, Headers: in.Headers, Preview: in.Preview})
+	if err != nil {
+		return nil, err
+	}
+	out := &EndpointResult{Status: int(resp.GetStatus()), Body: resp.GetBody(), CacheTags: resp.GetCacheTags(), Detail: resp.GetDetail()}
+	if out.Status == 0 {
+		out.Status = 200
+	}
+	for _, d := range resp.GetDiagnostics() {
+		out.Diagnostics = append(out.Diagnostics, contenttypes.Diagnostic{Severity: contenttypes.Severity(d.GetSeverity()), Path: d.GetPath(),
+			Code: d.GetCode(), Summary: d.GetSummary(), Detail: d.GetDetail()})
+	}
+	return out, nil
 }

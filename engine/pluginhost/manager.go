@@ -60,6 +60,27 @@ func (m *Manager) SetEntries(es EntryService) {
 	m.cfg.Entries = es
 }
 
+// SetJobs sets Config.Jobs (the job queue adapter needs the Manager, so it
+// is built after it). Call it before Start.
+func (m *Manager) SetJobs(j JobEnqueuer) {
+	m.run.Lock()
+	defer m.run.Unlock()
+	if m.state != stateNew {
+		panic("pluginhost: SetJobs after Start")
+	}
+	m.cfg.Jobs = j
+}
+
+// SetCache sets Config.Cache. Call it before Start.
+func (m *Manager) SetCache(c CacheInvalidator) {
+	m.run.Lock()
+	defer m.run.Unlock()
+	if m.state != stateNew {
+		panic("pluginhost: SetCache after Start")
+	}
+	m.cfg.Cache = c
+}
+
 // Status describes a plugin for the admin.
 type Status struct {
 	Name            string            `json:"name"`
