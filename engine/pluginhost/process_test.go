@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/inklingcms/inkling/engine/apperr"
+	"github.com/inklingcms/inkling/engine/entries"
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
 )
 
@@ -322,4 +323,33 @@ func TestConcurrentCallsDuringCrash(t *testing.T) {
 		t.Errorf("ok %d, unavailable %d, slowest call %s", ok, unavailable, slowest)
 	}
 	t.Logf("ok %d, unavailable %d, slowest call %s", ok, unavailable, slowest)
+}
+
+// TestSaveThroughAHangingHook: a save whose plugin hook hangs returns a
+// clear Timeout error at the deadline, and writes nothing.
+func TestSaveThroughAHangingHook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite")
+	m := e.manager(builtins("hang"), func(c *Config) { c.CallTimeout = time.Second; c.Entries = nil })
+	es := entries.New(e.DB, e.Types, e.Auth, &entries.Options{Hooks: m})
+	m.SetEntries(es)
+	e.start(m)
+	ctx := context.Background()
+	if err := m.SetSettings(ctx, "hang", map[string]string{"mode": "hang_validate"}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err := es.Create(ctx, admin, entries.CreateInput{Type: "hang_note", Title: "Stuck", Fields: noteFields})
+	if !apperr.Is(err, apperr.Timeout) || !strings.Contains(err.Error(), "did not answer validate within 1s") {
+		t.Fatalf("err = %v, want a Timeout naming the hook", err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("the save took %s", el)
+	}
+	for _, table := range []string{"entries", "revisions", "audit_log"} {
+		n, err := e.DB.NewSelect().TableExpr(table).Count(ctx)
+		if err != nil || n != 0 {
+			t.Fatalf("%s: %d rows after a timed-out save (%v)", table, n, err)
+		}
+	}
 }
