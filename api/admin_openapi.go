@@ -85,6 +85,7 @@ func adminRoutes() []adminRoute {
 		{"PUT", "/plugins/:name/settings", "Replace a plugin's settings (restarts it)", "admin", map[string]string{}, pluginhost.Status{}, 200, nil},
 		{"GET", "/actions", "Admin actions the running plugins offer", "—", nil, actionList{}, 200, nil},
 		{"POST", "/plugins/:name/actions/:action", "Run a plugin's admin action", "entries.update on the entry's type, or admin", actionRequest{}, pluginhost.ActionResult{}, 200, nil},
+		{"GET", "/system", "Version, database, and cache health and counters", "admin", nil, systemInfo{}, 200, nil},
 		{"GET", "/audit", "Audit log, newest first", "audit.read", nil, itemsOf[audit.Entry]{}, 200, []string{"entry", "action", "before", "limit"}},
 		{"POST", "/users", "Create a user", "users.manage", createUserRequest{}, auth.User{}, 201, nil},
 		{"POST", "/tokens", "Create an API token (shown once)", "users.manage", createTokenRequest{}, tokenResponse{}, 201, nil},

@@ -97,6 +97,7 @@ func New(d Deps) *Server {
 	s.bindAdminAudit(admin)
 	s.bindAdminWorkflows(admin)
 	s.bindAdminSchedules(admin)
+	s.bindAdminSystem(admin)
 	if s.Webhooks != nil {
 		s.bindAdminWebhooks(admin)
 	}

@@ -112,22 +112,22 @@ func TypeTag(typeKey string) string { return "type:" + typeKey }
 
 // Stats are counters since New, plus a few gauges.
 type Stats struct {
-	Backend string // "memory" or "redis"
-	Healthy bool   // false while Redis is unreachable
+	Backend string `json:"backend"` // "memory" or "redis"
+	Healthy bool   `json:"healthy"` // false while Redis is unreachable
 
-	Hits          uint64 // reads answered from the cache
-	LocalHits     uint64 // of Hits, answered from process memory (always all of them for memory)
-	Misses        uint64 // reads that found nothing (or could not ask Redis)
-	Fills         uint64 // fill calls
-	Collapsed     uint64 // Fetch calls that waited for another caller's fill
-	Stored        uint64 // values stored
-	Discarded     uint64 // filled values not stored because a tag was invalidated meanwhile
-	Fallbacks     uint64 // reads served by the fill because Redis was unavailable
-	Errors        uint64 // backend errors (Redis)
-	Invalidations uint64 // tags invalidated
+	Hits          uint64 `json:"hits"`          // reads answered from the cache
+	LocalHits     uint64 `json:"local_hits"`    // of Hits, answered from process memory (always all of them for memory)
+	Misses        uint64 `json:"misses"`        // reads that found nothing (or could not ask Redis)
+	Fills         uint64 `json:"fills"`         // fill calls
+	Collapsed     uint64 `json:"collapsed"`     // Fetch calls that waited for another caller's fill
+	Stored        uint64 `json:"stored"`        // values stored
+	Discarded     uint64 `json:"discarded"`     // filled values not stored because a tag was invalidated meanwhile
+	Fallbacks     uint64 `json:"fallbacks"`     // reads served by the fill because Redis was unavailable
+	Errors        uint64 `json:"errors"`        // backend errors (Redis)
+	Invalidations uint64 `json:"invalidations"` // tags invalidated
 
-	Entries  int // memory: entries held (estimate); redis: -1
-	TagIndex int // memory: (tag, key) pairs in the tag index; redis: -1
+	Entries  int `json:"entries"`   // memory: entries held (estimate); redis: -1
+	TagIndex int `json:"tag_index"` // memory: (tag, key) pairs in the tag index; redis: -1
 }
 
 // backend is one storage implementation.
