@@ -45,6 +45,8 @@ func adminRoutes() []adminRoute {
 	return []adminRoute{
 		{"POST", "/auth/token", "Exchange an email and password for a 12-hour token", "—", loginRequest{}, tokenResponse{}, 201, nil},
 		{"GET", "/me", "Who this token is", "—", nil, auth.Principal{}, 200, nil},
+		{"POST", "/auth/session", "Sign in a browser: the token goes in an HttpOnly SameSite=Strict cookie", "—", loginRequest{}, sessionResponse{}, 201, nil},
+		{"DELETE", "/auth/session", "Sign out (revokes the session's token)", "—", nil, nil, 204, nil},
 		{"GET", "/content-types", "List content types", "types.read", nil, itemsOf[registry.Type]{}, 200, nil},
 		{"POST", "/content-types", "Register or additively change a content type", "types.manage", contenttypes.ContentType{}, registerResponse{}, 201, nil},
 		{"GET", "/content-types/:key", "Show a content type", "types.read", nil, registry.Type{}, 200, nil},

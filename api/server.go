@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/gofiber/fiber/v3/middleware/adaptor"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -36,6 +38,7 @@ type Deps struct {
 	Webhooks *webhooks.Service   // nil: no webhooks
 	Cache    *cache.Cache        // response cache of published content; nil: none
 	Plugins  *pluginhost.Manager // plugin endpoints, actions and admin; nil: none
+	JobsUI   http.Handler        // River UI, mounted at /admin/jobs for admins; nil: none
 	Log      *slog.Logger
 	Version  string
 	// BodyLimit caps request bodies in bytes (default 4 MiB).
@@ -98,11 +101,22 @@ func New(d Deps) *Server {
 	s.bindAdminWorkflows(admin)
 	s.bindAdminSchedules(admin)
 	s.bindAdminSystem(admin)
+	admin.Delete("/auth/session", s.endSession)
 	if s.Webhooks != nil {
 		s.bindAdminWebhooks(admin)
 	}
 	if s.Plugins != nil {
 		s.bindAdminPlugins(admin)
+	}
+	if d.JobsUI != nil {
+		// River's UI for admins (browser session or bearer token).
+		s.App.Use("/admin/jobs", s.authenticate, func(c fiber.Ctx) error {
+			if err := s.requireAdmin(c); err != nil {
+				return err
+			}
+			c.Set(fiber.HeaderCacheControl, "no-store")
+			return c.Next()
+		}, adaptor.HTTPHandler(d.JobsUI))
 	}
 	return s
 }

@@ -140,7 +140,22 @@ func serve(ctx context.Context, c *cli.Command) error {
 		log.Info("periodic plugin jobs scheduled", "count", n)
 	}
 
+	if err := queue.Start(ctx); err != nil {
+		return fmt.Errorf("error starting the job queue: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Duration("shutdown-timeout"))
+		defer cancel()
+		if err := queue.Stop(stopCtx); err != nil {
+			log.Warn("job queue did not stop cleanly", "err", err)
+		}
+	}()
+	jobsUI, err := queue.UIHandler("/admin/jobs")
+	if err != nil {
+		return fmt.Errorf("job queue UI: %w", err)
+	}
 	srv := api.New(api.Deps{
+		JobsUI:    jobsUI,
 		DB:        db,
 		Types:     types,
 		Entries:   ents,
@@ -155,16 +170,6 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Version:   buildVersion(),
 		BodyLimit: int(c.Int("body-limit")),
 	})
-	if err := queue.Start(ctx); err != nil {
-		return fmt.Errorf("error starting the job queue: %w", err)
-	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Duration("shutdown-timeout"))
-		defer cancel()
-		if err := queue.Stop(stopCtx); err != nil {
-			log.Warn("job queue did not stop cleanly", "err", err)
-		}
-	}()
 	if role == "worker" {
 		log.Info("inkling worker running", "database", db.Location, "version", buildVersion())
 		<-ctx.Done()
