@@ -13,8 +13,13 @@ build:
 vet:
 	$(GO) vet ./...
 
-test: vet
+test: vet node_modules
 	$(GO) test $(GOTESTFLAGS) ./...
+
+# Node tools the tests use (OpenAPI lint), pinned by package-lock.json.
+node_modules: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
 
 # Regenerates plugins/protocol/pluginv1 from plugins/protocol/plugin.proto.
 # Needs: apt-get install protobuf-compiler;

@@ -185,7 +185,55 @@ func BuildAdminOpenAPI(version string) (*openapi3.T, error) {
 			doc.Components.Schemas[k] = v
 		}
 	}
+	seen := map[*openapi3.Schema]bool{}
+	for _, sch := range doc.Components.Schemas {
+		to31(sch, seen)
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, o := range item.Operations() {
+			if o.RequestBody != nil {
+				for _, mt := range o.RequestBody.Value.Content {
+					to31(mt.Schema, seen)
+				}
+			}
+			for _, r := range o.Responses.Map() {
+				for _, mt := range r.Value.Content {
+					to31(mt.Schema, seen)
+				}
+			}
+		}
+	}
 	return doc, nil
+}
+
+// to31 rewrites OpenAPI 3.0's "nullable: true" (what openapi3gen emits for
+// pointers) into 3.1's type lists: {"type": ["string", "null"]}.
+func to31(ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
+	if ref == nil || ref.Value == nil || seen[ref.Value] {
+		return
+	}
+	s := ref.Value
+	seen[s] = true
+	if s.Nullable {
+		s.Nullable = false
+		if s.Type != nil && len(*s.Type) > 0 && !s.Type.Includes("null") {
+			t := append(openapi3.Types{}, *s.Type...)
+			t = append(t, "null")
+			s.Type = &t
+		}
+	}
+	for _, p := range s.Properties {
+		to31(p, seen)
+	}
+	to31(s.Items, seen)
+	if s.AdditionalProperties.Schema != nil {
+		to31(s.AdditionalProperties.Schema, seen)
+	}
+	for _, list := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, x := range list {
+			to31(x, seen)
+		}
+	}
 }
 
 func operationID(method, path string) string {

@@ -211,11 +211,9 @@ func BuildOpenAPI(types []*registry.Type, endpoints []pluginhost.Endpoint, versi
 	for _, e := range endpoints {
 		addPluginEndpoint(doc, e)
 	}
-	health := op("healthz", "Liveness", []string{"operations"}, 200, jsonResponse("alive", openapi3.NewSchemaRef("", openapi3.NewObjectSchema())), 500)
-	ready := op("readyz", "Readiness (database reachable)", []string{"operations"}, 200, jsonResponse("ready", openapi3.NewSchemaRef("", openapi3.NewObjectSchema())), 503)
-	doc.Paths.Set("/healthz", &openapi3.PathItem{Get: health})
-	doc.Paths.Set("/readyz", &openapi3.PathItem{Get: ready})
-	doc.Tags = append(doc.Tags, &openapi3.Tag{Name: "operations", Description: "Health checks"})
+	// The delivery API is public: no credentials (previews carry a token
+	// in X-Inkling-Preview or ?preview=).
+	doc.Security = openapi3.SecurityRequirements{{}}
 	return doc
 }
 

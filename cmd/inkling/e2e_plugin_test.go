@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/inklingcms/inkling/engine/testdb"
 )
 
 // buildHelloPlugin builds examples/hello-plugin as a third-party plugin
@@ -118,6 +121,8 @@ func TestE2EPlugin(t *testing.T) {
 	if code != 200 || paths["/api/v1/recipes/quick"] == nil || paths["/api/v1/content/recipe"] == nil {
 		t.Fatalf("openapi paths: %v", paths)
 	}
+	doc, _ := json.Marshal(m)
+	testdb.RedoclyLint(t, doc) // with the plugin's endpoint and type in it
 
 	// kill -9 of the plugin under read load.
 	pid := int(st["pid"].(float64))
