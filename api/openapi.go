@@ -200,6 +200,7 @@ func BuildOpenAPI(types []*registry.Type, endpoints []pluginhost.Endpoint, versi
 			queryParam("cursor", "next_cursor of the previous page", openapi3.NewStringSchema()),
 			queryParam("fields", "comma-separated fields to return", openapi3.NewStringSchema()),
 			queryParam("expand", "comma-separated reference fields to expand", openapi3.NewStringSchema()),
+			queryParam("q", "full-text search: every word must match; ranked by relevance unless sort is given", openapi3.NewStringSchema()),
 		}
 		get := op("get"+name, "Get one published "+t.Label, []string{"content"}, 200, jsonResponse("The entry", ref(name)), 400, 404, 409, 422)
 		get.Parameters = openapi3.Parameters{pathParam("idOrSlug", "entry id or slug"),

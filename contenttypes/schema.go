@@ -105,9 +105,9 @@ func fieldSchema(f *Field, mode SchemaMode, depth int) map[string]any {
 			stringSchema(s, f, mode)
 		}
 	case KindInteger, KindDecimal:
-		s["type"] = "number"
+		s["type"], s["format"] = "number", "double"
 		if f.Kind == KindInteger {
-			s["type"] = "integer"
+			s["type"], s["format"] = "integer", "int64"
 		}
 		if f.Min != nil {
 			s["minimum"] = *f.Min

@@ -101,8 +101,8 @@ func TestJSONSchemaStructure(t *testing.T) {
 		{in, []any{"properties", "summary"}, `{"type":"string","minLength":3}`},
 		{in, []any{"properties", "intro"}, `{"type":"string"}`},
 		{out, []any{"properties", "intro"}, `{"type":"object","properties":{"markdown":{"type":"string","minLength":1},"html":{"type":"string"}},"required":["markdown","html"],"additionalProperties":false}`},
-		{in, []any{"properties", "rating"}, `{"type":"integer","minimum":1,"maximum":5}`},
-		{in, []any{"properties", "price"}, `{"type":"number","minimum":0}`},
+		{in, []any{"properties", "rating"}, `{"type":"integer","format":"int64","minimum":1,"maximum":5}`},
+		{in, []any{"properties", "price"}, `{"type":"number","format":"double","minimum":0}`},
 		{in, []any{"properties", "featured"}, `{"type":"boolean"}`},
 		{in, []any{"properties", "day"}, `{"type":"string","format":"date"}`},
 		{in, []any{"properties", "at"}, `{"type":"string","format":"date-time"}`},
@@ -132,11 +132,11 @@ func TestJSONSchemaStructure(t *testing.T) {
 		}
 	}
 	f, _ := ct.Field("rating")
-	if got := mustJSON(t, f.JSONSchema(SchemaOutput)); got != canon(t, `{"type":"integer","minimum":1,"maximum":5}`) {
+	if got := mustJSON(t, f.JSONSchema(SchemaOutput)); got != canon(t, `{"type":"integer","format":"int64","minimum":1,"maximum":5}`) {
 		t.Errorf("field schema = %s", got)
 	}
 	def := &Field{Name: "n", Kind: KindInteger, Default: json.RawMessage(`7`)}
-	if got := mustJSON(t, def.JSONSchema(SchemaInput)); got != `{"default":7,"type":"integer"}` {
+	if got := mustJSON(t, def.JSONSchema(SchemaInput)); got != `{"default":7,"format":"int64","type":"integer"}` {
 		t.Errorf("default schema = %s", got)
 	}
 	if SchemaInput.String() != "input" || SchemaOutput.String() != "output" {
