@@ -2,7 +2,7 @@
 GO ?= go
 GOTESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: run test vet build bench proto
+.PHONY: run test vet build bench proto vendor-redoc
 
 run:
 	$(GO) run ./cmd/inkling serve
@@ -30,3 +30,8 @@ proto:
 		--go_out=plugins/protocol/pluginv1 --go_opt=paths=source_relative \
 		--go-grpc_out=plugins/protocol/pluginv1 --go-grpc_opt=paths=source_relative \
 		plugins/protocol/plugin.proto
+
+# Refreshes the vendored Redoc bundle behind /api/v1/docs (offline reference page).
+vendor-redoc:
+	cd $$(mktemp -d) && npm pack redoc@2.5.1 >/dev/null && tar xzf redoc-2.5.1.tgz && \
+		cp package/bundles/redoc.standalone.js $(CURDIR)/api/assets/ && cp package/LICENSE $(CURDIR)/api/assets/redoc.LICENSE

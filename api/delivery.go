@@ -16,6 +16,8 @@ import (
 
 func (s *Server) bindDelivery(r fiber.Router) {
 	r.Get("/openapi.json", s.openAPI)
+	r.Get("/docs", s.docsHandler("Inkling delivery API", "/api/v1/openapi.json"))
+	r.Get("/docs/redoc.standalone.js", s.redocScript)
 	r.Get("/changes", s.deliveryChanges)
 	r.Get("/content/:type", s.deliveryList)
 	r.Get("/content/:type/:idOrSlug", s.deliveryGet)

@@ -93,6 +93,7 @@ func New(d Deps) *Server {
 	admin := s.App.Group("/api/admin/v1")
 	s.bindAuth(admin)
 	admin.Get("/openapi.json", s.adminOpenAPI)
+	admin.Get("/docs", s.docsHandler("Inkling management API", "/api/admin/v1/openapi.json"))
 	admin.Use(s.authenticate)
 	s.bindAdminTypes(admin)
 	s.bindAdminEntries(admin)
