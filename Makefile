@@ -35,3 +35,12 @@ proto:
 vendor-redoc:
 	cd $$(mktemp -d) && npm pack redoc@2.5.1 >/dev/null && tar xzf redoc-2.5.1.tgz && \
 		cp package/bundles/redoc.standalone.js $(CURDIR)/api/assets/ && cp package/LICENSE $(CURDIR)/api/assets/redoc.LICENSE
+
+# The load benchmark: seeds passages, runs the real server under wrk next to
+# a bare fiber ceiling, prints ratios. PASSAGES=20000 DURATION=10s by default.
+PASSAGES ?= 20000
+DURATION ?= 10s
+bench:
+	@command -v wrk >/dev/null || (echo "installing wrk" && apt-get install -y -qq wrk)
+	$(GO) test -run '^$$' -bench . -benchmem ./api/ ./engine/cache/ ./engine/pluginhost/
+	$(GO) run ./cmd/inkling-bench -passages $(PASSAGES) -duration $(DURATION)

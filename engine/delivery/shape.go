@@ -146,12 +146,17 @@ func (s *Service) Get(ctx context.Context, gq GetQuery) (*Item, error) {
 	if diags.HasError() {
 		return nil, apperr.Validation("invalid query", diags)
 	}
+	// By id (the primary key) first, then by slug (entries_type_slug): two
+	// indexed lookups instead of one OR that no index serves.
 	var rows []row
 	err = s.db.NewSelect().TableExpr("entries AS e").Column(rowColumns...).
-		Where("e.type_key = ?", t.Key).Where("e.live = ?", true).
-		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("e.id = ?", gq.IDOrSlug).WhereOr("e.slug = ?", gq.IDOrSlug)
-		}).Limit(3).Scan(ctx, &rows)
+		Where("e.id = ?", gq.IDOrSlug).Where("e.type_key = ?", t.Key).Where("e.live = ?", true).
+		Limit(1).Scan(ctx, &rows)
+	if err == nil && len(rows) == 0 {
+		err = s.db.NewSelect().TableExpr("entries AS e").Column(rowColumns...).
+			Where("e.type_key = ?", t.Key).Where("e.slug = ?", gq.IDOrSlug).Where("e.live = ?", true).
+			Limit(3).Scan(ctx, &rows)
+	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("error loading %s %s: %w", t.Key, gq.IDOrSlug, err)
 	}
