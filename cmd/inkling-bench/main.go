@@ -26,11 +26,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v3"
-	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/entries"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/store"
+	"github.com/inklingcms/inkling/plugins/cslewis"
 )
 
 type options struct {
@@ -138,27 +138,6 @@ func run(o options) error {
 
 // ---- seeding ----
 
-var registers = []string{"devotional", "narrative", "apologetic", "letters"}
-
-func passageType() contenttypes.ContentType {
-	choices := make([]contenttypes.Choice, len(registers))
-	for i, r := range registers {
-		choices[i] = contenttypes.Choice{Value: r}
-	}
-	return contenttypes.ContentType{Key: "passage", Label: "Passage", Fields: []contenttypes.Field{
-		{Name: "register", Kind: contenttypes.KindSelect, Indexed: true, Choices: choices},
-		{Name: "motifs", Kind: contenttypes.KindTags, Indexed: true},
-		{Name: "chapter", Kind: contenttypes.KindText},
-		{Name: "body", Kind: contenttypes.KindStream, Children: []contenttypes.Field{
-			{Name: "para", Kind: contenttypes.KindRichText},
-			{Name: "quote", Kind: contenttypes.KindStruct, Children: []contenttypes.Field{
-				{Name: "text", Kind: contenttypes.KindText, Required: true},
-				{Name: "source", Kind: contenttypes.KindText},
-			}},
-		}},
-	}}
-}
-
 var words = strings.Fields(`joy longing grace mercy light darkness wood water stone fire wind wonder sorrow hope faith door
 garden road kingdom child old new deep far near quiet song silence home journey shadow morning evening`)
 
@@ -171,9 +150,11 @@ func sentence(r *rand.Rand, n int) string {
 	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
-// seed creates and publishes n passages through the engine's own services
-// (the same validation, revisions and projections as the API), and returns
-// one passage id.
+// seed creates and publishes n passages of the cslewis plugin (and the
+// works they quote) through the engine's own services — the same
+// validation, revisions and projections as the API — and returns one
+// passage id. The types are registered as the plugin's, so the server's
+// cslewis plugin finds them unchanged.
 func seed(dir string, n int) (string, error) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Config{DataDir: dir})
@@ -185,11 +166,25 @@ func seed(dir string, n int) (string, error) {
 		return "", err
 	}
 	types := registry.New(db)
-	if _, err := types.Register(ctx, passageType(), nil); err != nil {
-		return "", err
+	for _, ct := range cslewis.Plugin().ContentTypes {
+		if _, err := types.Register(ctx, ct, &registry.RegisterOptions{Source: "cslewis"}); err != nil {
+			return "", err
+		}
 	}
 	svc := entries.New(db, types, auth.New(db, nil), nil)
 	r := rand.New(rand.NewPCG(7, 11))
+	var works []string
+	for i := 0; i < 10; i++ {
+		f, _ := json.Marshal(map[string]any{"year": 1930 + i*3, "kind": "book", "rights": map[string]any{"audio_allowed": i%4 != 0}})
+		d, err := svc.Create(ctx, auth.System, entries.CreateInput{Type: "work", Title: fmt.Sprintf("Work %d", i), Fields: f})
+		if err == nil {
+			_, err = svc.Publish(ctx, auth.System, d.ID, entries.PublishInput{})
+		}
+		if err != nil {
+			return "", err
+		}
+		works = append(works, d.ID)
+	}
 	start := time.Now()
 	var sample string
 	for i := 0; i < n; i++ {
@@ -198,12 +193,12 @@ func seed(dir string, n int) (string, error) {
 			motifs = append(motifs, words[r.IntN(len(words))])
 		}
 		body := []any{
-			map[string]any{"type": "para", "value": sentence(r, 40) + " " + sentence(r, 30)},
-			map[string]any{"type": "quote", "value": map[string]any{"text": sentence(r, 15), "source": "Chapter " + strconv.Itoa(1+r.IntN(20))}},
-			map[string]any{"type": "para", "value": sentence(r, 50)},
+			map[string]any{"type": "paragraph", "value": sentence(r, 40) + " " + sentence(r, 30)},
+			map[string]any{"type": "quote", "value": map[string]any{"text": sentence(r, 15), "attribution": "Chapter " + strconv.Itoa(1+r.IntN(20))}},
+			map[string]any{"type": "paragraph", "value": sentence(r, 50)},
 		}
-		f, _ := json.Marshal(map[string]any{"register": registers[r.IntN(len(registers))], "motifs": motifs,
-			"chapter": strconv.Itoa(1 + r.IntN(30)), "body": body})
+		f, _ := json.Marshal(map[string]any{"register": cslewis.Registers[r.IntN(len(cslewis.Registers))], "motifs": motifs,
+			"work": works[r.IntN(len(works))], "chapter": strconv.Itoa(1 + r.IntN(30)), "body": body})
 		d, err := svc.Create(ctx, auth.System, entries.CreateInput{Type: "passage", Title: fmt.Sprintf("Passage %d: %s", i, sentence(r, 4)), Fields: f})
 		if err != nil {
 			return "", err

@@ -39,18 +39,18 @@ func TestE2ETwoInstancesCache(t *testing.T) {
 	if st := cacheStats(t, b, tok); st["backend"] != "redis" || st["healthy"] != true {
 		t.Fatalf("cache on b: %v", st)
 	}
-	if code, m := a.call(t, tok, "POST", "/api/admin/v1/content-types", map[string]any{"key": "passage", "label": "Passage",
+	if code, m := a.call(t, tok, "POST", "/api/admin/v1/content-types", map[string]any{"key": "reading", "label": "Reading",
 		"fields": []any{map[string]any{"name": "text", "kind": "longtext"}}}); code != 201 {
 		t.Fatalf("type: %d %v", code, m)
 	}
-	code, m := a.call(t, tok, "POST", "/api/admin/v1/entries", map[string]any{"type": "passage", "title": "Joy", "fields": map[string]any{"text": "v1"}})
+	code, m := a.call(t, tok, "POST", "/api/admin/v1/entries", map[string]any{"type": "reading", "title": "Joy", "fields": map[string]any{"text": "v1"}})
 	if code != 201 {
 		t.Fatalf("create: %d %v", code, m)
 	}
 	id := m["id"].(string)
 	a.call(t, tok, "POST", "/api/admin/v1/entries/"+id+"/publish", nil)
-	get := "/api/v1/content/passage/" + id
-	list := "/api/v1/content/passage?limit=10"
+	get := "/api/v1/content/reading/" + id
+	list := "/api/v1/content/reading?limit=10"
 	for i := 0; i < 3; i++ { // fill b's cache (and a's)
 		if code, _ := b.call(t, "", "GET", get, nil); code != 200 {
 			t.Fatalf("get on b: %d", code)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/plugins/cslewis"
 	"github.com/inklingcms/inkling/plugins/sdk"
 	"github.com/urfave/cli/v3"
 )
@@ -19,7 +20,9 @@ import (
 // They still run out of process: the host starts `inkling plugin run NAME`.
 // A distribution is this map (like Caddy's imports file).
 func builtinPlugins() map[string]*sdk.Plugin {
-	return map[string]*sdk.Plugin{}
+	return map[string]*sdk.Plugin{
+		"cslewis": cslewis.Plugin(),
+	}
 }
 
 // builtinCommands tells the plugin host how to start each built-in plugin:

@@ -150,7 +150,7 @@ func (s *Service) Delete(ctx context.Context, actor auth.Principal, id string) e
 			}
 		}
 		// SQLite's FTS5 table has no foreign key to cascade.
-		if err := projection.WriteSearch(ctx, tx, false, e.TypeKey, e.ID, "", ""); err != nil {
+		if err := projection.WriteSearch(ctx, tx, s.db.Backend == store.Postgres, e.TypeKey, e.ID, "", ""); err != nil {
 			return err
 		}
 		// Revisions and index rows go by ON DELETE CASCADE.

@@ -220,7 +220,7 @@ func (s *Service) unpublishTx(ctx context.Context, tx bun.Tx, actor auth.Princip
 		if err := s.project(ctx, tx, e.TypeKey, e.ID, nil); err != nil {
 			return err
 		}
-		if err := projection.WriteSearch(ctx, tx, false, e.TypeKey, e.ID, "", ""); err != nil {
+		if err := projection.WriteSearch(ctx, tx, s.db.Backend == store.Postgres, e.TypeKey, e.ID, "", ""); err != nil {
 			return err
 		}
 		if err := recordChange(ctx, tx, e, ChangeDeleted, now); err != nil {

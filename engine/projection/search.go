@@ -2,6 +2,8 @@ package projection
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -43,22 +45,46 @@ func SearchText(ct *contenttypes.ContentType, v contenttypes.Values) string {
 // PostgreSQL full-text search, false for SQLite FTS5). Empty title and body
 // remove it.
 func WriteSearch(ctx context.Context, db bun.IDB, postgres bool, typeKey, entryID, title, body string) error {
-	if _, err := db.NewDelete().TableExpr("entry_search").Where("entry_id = ?", entryID).Exec(ctx); err != nil {
-		return fmt.Errorf("error clearing search document of %s: %w", entryID, err)
-	}
-	if title == "" && body == "" {
+	if postgres {
+		if _, err := db.NewDelete().TableExpr("entry_search").Where("entry_id = ?", entryID).Exec(ctx); err != nil {
+			return fmt.Errorf("error clearing search document of %s: %w", entryID, err)
+		}
+		if title == "" && body == "" {
+			return nil
+		}
+		if _, err := db.NewRaw(`INSERT INTO entry_search (entry_id, type_key, doc) VALUES (?, ?,
+			setweight(to_tsvector('english', ?), 'A') || setweight(to_tsvector('english', ?), 'B'))`,
+			entryID, typeKey, title, body).Exec(ctx); err != nil {
+			return fmt.Errorf("error indexing %s for search: %w", entryID, err)
+		}
 		return nil
 	}
-	var err error
-	if postgres {
-		_, err = db.NewRaw(`INSERT INTO entry_search (entry_id, type_key, doc) VALUES (?, ?,
-			setweight(to_tsvector('english', ?), 'A') || setweight(to_tsvector('english', ?), 'B'))`,
-			entryID, typeKey, title, body).Exec(ctx)
-	} else {
-		_, err = db.NewRaw(`INSERT INTO entry_search (entry_id, type_key, title, body) VALUES (?, ?, ?, ?)`,
-			entryID, typeKey, title, body).Exec(ctx)
+	// SQLite FTS5: find the document by rowid through entry_search_docs.
+	var docID int64
+	err := db.NewSelect().Table("entry_search_docs").Column("id").Where("entry_id = ?", entryID).Scan(ctx, &docID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("error finding search document of %s: %w", entryID, err)
 	}
-	if err != nil {
+	if docID != 0 {
+		if _, err := db.NewRaw("DELETE FROM entry_search WHERE rowid = ?", docID).Exec(ctx); err != nil {
+			return fmt.Errorf("error clearing search document of %s: %w", entryID, err)
+		}
+	}
+	if title == "" && body == "" {
+		if docID != 0 {
+			if _, err := db.NewRaw("DELETE FROM entry_search_docs WHERE id = ?", docID).Exec(ctx); err != nil {
+				return fmt.Errorf("error clearing search document of %s: %w", entryID, err)
+			}
+		}
+		return nil
+	}
+	if docID == 0 {
+		if err := db.NewRaw("INSERT INTO entry_search_docs (entry_id) VALUES (?) RETURNING id", entryID).Scan(ctx, &docID); err != nil {
+			return fmt.Errorf("error indexing %s for search: %w", entryID, err)
+		}
+	}
+	if _, err := db.NewRaw(`INSERT INTO entry_search (rowid, entry_id, type_key, title, body) VALUES (?, ?, ?, ?, ?)`,
+		docID, entryID, typeKey, title, body).Exec(ctx); err != nil {
 		return fmt.Errorf("error indexing %s for search: %w", entryID, err)
 	}
 	return nil

@@ -1,1 +1,3 @@
+DROP TABLE entry_search_docs;
+--bun:split
 DROP TABLE entry_search;

@@ -1,0 +1,57 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestE2EBuiltinPlugin: the first-party cslewis plugin ships inside the
+// binary, runs out of process (the binary re-executes itself as `inkling
+// plugin run cslewis`) with no configuration, registers its types, and its
+// validate hook reaches back into the host.
+func TestE2EBuiltinPlugin(t *testing.T) {
+	bin := buildInkling(t, t.TempDir())
+	env := append(hermeticEnv(), "INKLING_LOG_FORMAT=text")
+	dataDir := t.TempDir()
+	lines := strings.Split(strings.TrimSpace(runCLI(t, bin, env, "--data", dataDir, "tokens", "create", "--role", "admin", "--name", "e2e")), "\n")
+	tok := lines[len(lines)-1]
+	p := startProc(t, bin, dataDir, env)
+
+	code, st := p.call(t, tok, "GET", "/api/admin/v1/plugins/cslewis", nil)
+	if code != 200 || st["status"] != "running" || st["kind"] != "builtin" || st["pid"] == nil {
+		t.Fatalf("cslewis: %d %v", code, st)
+	}
+	if out := runCLI(t, bin, env, "--data", dataDir, "plugins", "list"); !strings.Contains(out, "cslewis") || !strings.Contains(out, "passage") {
+		t.Fatalf("plugins list:\n%s", out)
+	}
+	mk := func(body map[string]any) string {
+		t.Helper()
+		code, m := p.call(t, tok, "POST", "/api/admin/v1/entries", body)
+		if code != 201 {
+			t.Fatalf("create %v: %d %v", body["type"], code, m)
+		}
+		id := m["id"].(string)
+		if code, m := p.call(t, tok, "POST", "/api/admin/v1/entries/"+id+"/publish", nil); code != 200 {
+			t.Fatalf("publish: %d %v", code, m)
+		}
+		return id
+	}
+	work := mk(map[string]any{"type": "work", "title": "The Great Divorce", "fields": map[string]any{"year": 1945, "kind": "book",
+		"rights":         map[string]any{"audio_allowed": true},
+		"purchase_links": []any{map[string]any{"label": "Bookshop", "url": "https://bookshop.example/great-divorce"}}}})
+	passage := mk(map[string]any{"type": "passage", "title": "The bus queue", "fields": map[string]any{"work": work, "register": "narrative",
+		"motifs": []string{"choice", "heaven"}, "body": []any{map[string]any{"type": "paragraph", "value": "I seemed to be standing in a busy queue."}}}})
+	if code, m := p.call(t, "", "GET", "/api/v1/content/passage/"+passage+"?expand=work", nil); code != 200 ||
+		!strings.Contains(fmt.Sprint(m), "The Great Divorce") {
+		t.Fatalf("delivered passage: %d %v", code, m)
+	}
+	mk(map[string]any{"type": "daily_drop", "title": "1 Dec", "fields": map[string]any{"date": "2026-12-01", "register": "narrative", "passage": passage}})
+	code, m := p.call(t, tok, "POST", "/api/admin/v1/entries", map[string]any{"type": "daily_drop", "title": "1 Dec again",
+		"fields": map[string]any{"date": "2026-12-01", "register": "narrative", "passage": passage}})
+	if code != 422 || !strings.Contains(fmt.Sprint(m["diagnostics"]), "duplicate_drop") {
+		t.Fatalf("second drop for the same date and register: %d %v", code, m)
+	}
+}

@@ -1,0 +1,50 @@
+package cslewis
+
+import (
+	"context"
+	"testing"
+
+	"github.com/inklingcms/inkling/contenttypes"
+	"github.com/inklingcms/inkling/plugins/sdk"
+	"github.com/inklingcms/inkling/plugins/sdk/sdktest"
+)
+
+func TestDeclaration(t *testing.T) {
+	if diags := Plugin().Check(); diags.HasError() {
+		t.Fatalf("declaration: %v", diags)
+	}
+	h := sdktest.New(t, Plugin(), nil)
+	if got := h.Metadata.GetContentTypes(); len(got) != 4 {
+		t.Fatalf("content types: %v", got)
+	}
+}
+
+func TestDailyDropUniquePerDateAndRegister(t *testing.T) {
+	h := sdktest.New(t, Plugin(), nil)
+	ctx := context.Background()
+	first := h.Store.Add(sdk.Entry{Type: "daily_drop", Title: "Monday devotional",
+		Fields: contenttypes.Values{"date": "2026-12-01", "register": "devotional", "passage": "p1"}}).ID
+	h.Store.Publish(first)
+	cases := []struct {
+		name   string
+		id     string
+		fields map[string]any
+		dup    bool
+	}{
+		{"same date and register", "", map[string]any{"date": "2026-12-01", "register": "devotional", "passage": "p2"}, true},
+		{"another register", "", map[string]any{"date": "2026-12-01", "register": "narrative", "passage": "p2"}, false},
+		{"another date", "", map[string]any{"date": "2026-12-02", "register": "devotional", "passage": "p2"}, false},
+		{"the published drop itself", first, map[string]any{"date": "2026-12-01", "register": "devotional", "passage": "p3"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			diags, err := h.Validate(ctx, sdktest.Save{Type: "daily_drop", EntryID: tc.id, Fields: tc.fields})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(diags.At("fields.date")) > 0; got != tc.dup {
+				t.Fatalf("duplicate reported = %v, want %v: %v", got, tc.dup, diags)
+			}
+		})
+	}
+}
