@@ -53,12 +53,13 @@ func (s *Server) sendPublicAge(c fiber.Ctx, body []byte, etag string, maxAge tim
 	if etag == "" {
 		etag = etagOf(body)
 	}
-	if maxAge <= 0 {
-		maxAge = s.maxAge()
-	}
 	c.Set(fiber.HeaderETag, etag)
-	c.Set(fiber.HeaderCacheControl, fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d",
-		int(maxAge.Seconds()), int(s.swr().Seconds())))
+	if maxAge <= 0 {
+		c.Set(fiber.HeaderCacheControl, s.publicCC)
+	} else {
+		c.Set(fiber.HeaderCacheControl, fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d",
+			int(maxAge.Seconds()), int(s.swr().Seconds())))
+	}
 	c.Set(fiber.HeaderVary, "Accept-Encoding, X-Inkling-Preview")
 	if matchesETag(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		return c.SendStatus(fiber.StatusNotModified)

@@ -120,6 +120,7 @@ type Service struct {
 	db       *store.DB
 	types    *registry.Registry
 	renderer *contenttypes.Renderer // for previews (published entries are rendered at publish)
+	byID     byIDStmt
 }
 
 // New returns a delivery Service.

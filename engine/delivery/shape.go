@@ -149,9 +149,10 @@ func (s *Service) Get(ctx context.Context, gq GetQuery) (*Item, error) {
 	// By id (the primary key) first, then by slug (entries_type_slug): two
 	// indexed lookups instead of one OR that no index serves.
 	var rows []row
-	err = s.db.NewSelect().TableExpr("entries AS e").Column(rowColumns...).
-		Where("e.id = ?", gq.IDOrSlug).Where("e.type_key = ?", t.Key).Where("e.live = ?", true).
-		Limit(1).Scan(ctx, &rows)
+	byID, err := s.getByID(ctx, t.Key, gq.IDOrSlug)
+	if byID != nil {
+		rows = append(rows, *byID)
+	}
 	if err == nil && len(rows) == 0 {
 		err = s.db.NewSelect().TableExpr("entries AS e").Column(rowColumns...).
 			Where("e.type_key = ?", t.Key).Where("e.slug = ?", gq.IDOrSlug).Where("e.live = ?", true).
