@@ -69,20 +69,26 @@ func (s *Server) bindAuth(r fiber.Router) {
 // login exchanges an email and password for a bearer token with the user's
 // role, valid for SessionTTL.
 func (s *Server) login(c fiber.Ctx) error {
+	t, plain, err := s.signIn(c, "session ")
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(tokenResponse{Token: plain, ID: t.ID, Role: t.Role, ExpiresAt: t.ExpiresAt})
+}
+
+// signIn checks the email and password of the request body and issues a
+// token of the user's role for SessionTTL.
+func (s *Server) signIn(c fiber.Ctx, name string) (*auth.Token, string, error) {
 	var in loginRequest
 	if err := decodeBody(c, &in); err != nil {
-		return err
+		return nil, "", err
 	}
 	u, err := s.Auth.Authenticate(c.Context(), in.Email, in.Password)
 	if err != nil {
-		return err
-	}
-	t, plain, err := s.Auth.CreateToken(c.Context(), auth.TokenInput{Name: "session " + u.Email, Role: u.Role, UserID: u.ID, TTL: SessionTTL})
-	if err != nil {
-		return err
+		return nil, "", err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(fiber.StatusCreated).JSON(tokenResponse{Token: plain, ID: t.ID, Role: t.Role, ExpiresAt: t.ExpiresAt})
+	return s.Auth.CreateToken(c.Context(), auth.TokenInput{Name: name + u.Email, Role: u.Role, UserID: u.ID, TTL: SessionTTL})
 }
 
 // sameOrigin is the CSRF check for cookie sessions: a state-changing
@@ -112,21 +118,12 @@ type sessionResponse struct {
 // startSession signs a user in for a browser: the token goes in an
 // HttpOnly, SameSite=Strict cookie (never visible to scripts).
 func (s *Server) startSession(c fiber.Ctx) error {
-	var in loginRequest
-	if err := decodeBody(c, &in); err != nil {
-		return err
-	}
-	u, err := s.Auth.Authenticate(c.Context(), in.Email, in.Password)
-	if err != nil {
-		return err
-	}
-	t, plain, err := s.Auth.CreateToken(c.Context(), auth.TokenInput{Name: "browser session " + u.Email, Role: u.Role, UserID: u.ID, TTL: SessionTTL})
+	t, plain, err := s.signIn(c, "browser session ")
 	if err != nil {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: plain, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
 		Secure: c.Protocol() == "https", Expires: *t.ExpiresAt})
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(sessionResponse{Role: t.Role, ExpiresAt: t.ExpiresAt})
 }
 

@@ -21,11 +21,8 @@ func (s *Service) Preview(ctx context.Context, gq GetQuery, c preview.Claims) (*
 	if err != nil {
 		return nil, err
 	}
-	var diags contenttypes.Diagnostics
-	_ = checkFieldList(t, gq.Fields, "fields", &diags)
-	_ = checkExpand(t, gq.Expand, &diags)
-	if diags.HasError() {
-		return nil, apperr.Validation("invalid query", diags)
+	if err := checkShape(t, gq); err != nil {
+		return nil, err
 	}
 	var e struct {
 		ID               string  `bun:"id"`

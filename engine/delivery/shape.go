@@ -140,11 +140,8 @@ func (s *Service) Get(ctx context.Context, gq GetQuery) (*Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	var diags contenttypes.Diagnostics
-	_ = checkFieldList(t, gq.Fields, "fields", &diags)
-	_ = checkExpand(t, gq.Expand, &diags)
-	if diags.HasError() {
-		return nil, apperr.Validation("invalid query", diags)
+	if err := checkShape(t, gq); err != nil {
+		return nil, err
 	}
 	// By id (the primary key) first, then by slug (entries_type_slug): two
 	// indexed lookups instead of one OR that no index serves.
@@ -207,4 +204,15 @@ func ParseGetQuery(typ, idOrSlug string, q map[string][]string) (GetQuery, error
 		return gq, apperr.Validation("invalid query", diags)
 	}
 	return gq, nil
+}
+
+// checkShape validates fields= and expand= of a single-entry query.
+func checkShape(t *registry.Type, gq GetQuery) error {
+	var diags contenttypes.Diagnostics
+	_ = checkFieldList(t, gq.Fields, "fields", &diags)
+	_ = checkExpand(t, gq.Expand, &diags)
+	if diags.HasError() {
+		return apperr.Validation("invalid query", diags)
+	}
+	return nil
 }
