@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestE2EBuiltinPlugin: the first-party cslewis plugin ships inside the
@@ -53,5 +54,52 @@ func TestE2EBuiltinPlugin(t *testing.T) {
 		"fields": map[string]any{"date": "2026-12-01", "register": "narrative", "passage": passage}})
 	if code != 422 || !strings.Contains(fmt.Sprint(m["diagnostics"]), "duplicate_drop") {
 		t.Fatalf("second drop for the same date and register: %d %v", code, m)
+	}
+
+	// A workflow whose first task the plugin decides (cslewis.tags_reviewed).
+	if code, m := p.call(t, tok, "POST", "/api/admin/v1/workflows", map[string]any{"name": "Passage review", "types": []string{"passage"},
+		"require_approval": true, "tasks": []any{
+			map[string]any{"name": "Tags reviewed", "kind": "cslewis.tags_reviewed"},
+			map[string]any{"name": "Editorial review", "roles": []string{"reviewer"}}}}); code != 201 {
+		t.Fatalf("workflow: %d %v", code, m)
+	}
+	if code, m := p.call(t, tok, "POST", "/api/admin/v1/workflows", map[string]any{"name": "Bad", "types": []string{"work"},
+		"tasks": []any{map[string]any{"name": "x", "kind": "cslewis.nope"}}}); code != 422 {
+		t.Fatalf("unknown plugin task kind accepted: %d %v", code, m)
+	}
+	code, m = p.call(t, tok, "POST", "/api/admin/v1/entries", map[string]any{"type": "passage", "title": "The solid people",
+		"fields": map[string]any{"work": work, "register": "narrative", "tag_review": map[string]any{"status": "draft"},
+			"body": []any{map[string]any{"type": "paragraph", "value": "Bright, solid people."}}}})
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	draft := m["id"].(string)
+	waitWorkflow := func(want string) map[string]any {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			_, m := p.call(t, tok, "GET", "/api/admin/v1/entries/"+draft+"/workflow", nil)
+			st, _ := m["workflow"].(map[string]any)
+			// in_progress after the plugin's task: wait for its approval.
+			if st != nil && st["status"] == want && (want != "in_progress" || strings.Contains(fmt.Sprint(st["tasks"]), "status:approved")) {
+				return st
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("workflow never reached %s: %v", want, m)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	p.call(t, tok, "POST", "/api/admin/v1/entries/"+draft+"/workflow/submit", nil)
+	wf := waitWorkflow("needs_changes")
+	if !strings.Contains(fmt.Sprint(wf["tasks"]), "review the drafted tags") {
+		t.Fatalf("the plugin's comment is missing: %v", wf)
+	}
+	p.call(t, tok, "PUT", "/api/admin/v1/entries/"+draft, map[string]any{"fields": map[string]any{"work": work, "register": "narrative",
+		"tag_review": map[string]any{"status": "reviewed"}, "body": []any{map[string]any{"type": "paragraph", "value": "Bright, solid people."}}}})
+	p.call(t, tok, "POST", "/api/admin/v1/entries/"+draft+"/workflow/submit", nil)
+	wf = waitWorkflow("in_progress") // the plugin approved: the reviewers' task is open
+	if !strings.Contains(fmt.Sprint(wf["tasks"]), "tags reviewed") {
+		t.Fatalf("the plugin did not approve: %v", wf)
 	}
 }

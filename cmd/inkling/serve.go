@@ -124,6 +124,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		plugins.SetCache(relay)
 	}
 	bus.AddSink(pluginjobs.Sink{Host: plugins})
+	pluginjobs.NewWorkflowTasks(queue, plugins, wf)
 
 	entryOpts := &entries.Options{PublishGate: wf, Events: bus, Scheduler: sched, Hooks: plugins}
 	if respCache != nil {

@@ -27,10 +27,12 @@ type Authorizer interface {
 
 // Service runs workflows.
 type Service struct {
-	db     *store.DB
-	authz  Authorizer
-	events entries.Events
-	now    func() time.Time
+	db        *store.DB
+	authz     Authorizer
+	events    entries.Events
+	now       func() time.Time
+	plugins   PluginTasks
+	taskQueue TaskQueue
 }
 
 // Options configure a Service.
@@ -57,9 +59,13 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // TaskInput declares a task.
 type TaskInput struct {
-	Name  string   `json:"name"`
-	Kind  string   `json:"kind,omitempty"` // default group_approval
-	Roles []string `json:"roles"`
+	Name string `json:"name"`
+	// Kind is group_approval (the default: people of Roles decide) or a
+	// plugin's task kind "<plugin>.<name>" (the plugin decides; admins may
+	// still decide by hand).
+	Kind   string          `json:"kind,omitempty"`
+	Roles  []string        `json:"roles,omitempty"`
+	Config json.RawMessage `json:"config,omitempty"` // for plugin kinds
 }
 
 // Input declares a workflow and where it applies.
@@ -92,11 +98,14 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in Input) (*
 		if strings.TrimSpace(t.Name) == "" {
 			diags = append(diags, diag(p+".name", contenttypes.CodeRequired, "a task needs a name"))
 		}
-		if t.Kind != "" && t.Kind != KindGroupApproval {
-			diags = append(diags, diag(p+".kind", contenttypes.CodeInvalidChoice, "unknown task kind %q (want %s)", t.Kind, KindGroupApproval))
-		}
-		if len(t.Roles) == 0 {
-			diags = append(diags, diag(p+".roles", contenttypes.CodeTooFewItems, "name the roles that may approve"))
+		switch {
+		case isGroupKind(t.Kind):
+			if len(t.Roles) == 0 {
+				diags = append(diags, diag(p+".roles", contenttypes.CodeTooFewItems, "name the roles that may approve"))
+			}
+		case s.plugins == nil || !s.plugins.HasTaskKind(t.Kind):
+			diags = append(diags, diag(p+".kind", contenttypes.CodeInvalidChoice,
+				"unknown task kind %q (want %s, or a plugin's kind as <plugin>.<name>)", t.Kind, KindGroupApproval))
 		}
 		for j, r := range t.Roles {
 			if _, err := auth.ParseRole(r); err != nil {
@@ -120,8 +129,14 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in Input) (*
 		}
 		w.Tasks, w.Assignments = nil, nil
 		for i, t := range in.Tasks {
-			cfg, _ := json.Marshal(GroupConfig{Roles: t.Roles})
-			task := Task{ID: newID(), WorkflowID: w.ID, SortOrder: i, Name: strings.TrimSpace(t.Name), Kind: KindGroupApproval, Config: cfg}
+			kind, cfg := t.Kind, t.Config
+			if isGroupKind(kind) {
+				kind = KindGroupApproval
+				cfg, _ = json.Marshal(GroupConfig{Roles: t.Roles})
+			} else if len(cfg) == 0 {
+				cfg = json.RawMessage("{}")
+			}
+			task := Task{ID: newID(), WorkflowID: w.ID, SortOrder: i, Name: strings.TrimSpace(t.Name), Kind: kind, Config: cfg}
 			if _, err := tx.NewInsert().Model(&task).Exec(ctx); err != nil {
 				return fmt.Errorf("error creating task: %w", err)
 			}

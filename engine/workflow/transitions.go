@@ -48,6 +48,10 @@ func (s *Service) startTask(ctx context.Context, tx bun.Tx, st *State, task Task
 	if _, err := tx.NewInsert().Model(ts).Exec(ctx); err != nil {
 		return fmt.Errorf("error starting task: %w", err)
 	}
+	if !isGroupKind(task.Kind) && s.taskQueue != nil {
+		// The plugin decides, through the job queue (retried, after commit).
+		return s.taskQueue.EnqueueTaskTx(ctx, tx, st.ID, task.ID)
+	}
 	return nil
 }
 
@@ -123,6 +127,12 @@ func (s *Service) Submit(ctx context.Context, actor auth.Principal, entryID, com
 
 // decide approves or rejects the current task.
 func (s *Service) decide(ctx context.Context, actor auth.Principal, entryID, comment string, approve bool) (*State, error) {
+	return s.decideTask(ctx, actor, entryID, "", comment, approve)
+}
+
+// decideTask decides the current task; with taskID set, only if that task
+// is still the current one.
+func (s *Service) decideTask(ctx context.Context, actor auth.Principal, entryID, taskID, comment string, approve bool) (*State, error) {
 	var out *State
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := s.loadEntry(ctx, tx, entryID)
@@ -143,6 +153,9 @@ func (s *Service) decide(ctx context.Context, actor auth.Principal, entryID, com
 		i := slices.IndexFunc(ts, func(t Task) bool { return t.ID == deref(st.CurrentTaskID) })
 		if i < 0 {
 			return fmt.Errorf("workflow state %s points at unknown task %s", st.ID, deref(st.CurrentTaskID))
+		}
+		if taskID != "" && ts[i].ID != taskID {
+			return apperr.New(apperr.Conflict, "the task was already decided")
 		}
 		var cfg GroupConfig
 		_ = json.Unmarshal(ts[i].Config, &cfg)

@@ -20,7 +20,24 @@ func Plugin() *sdk.Plugin {
 		ContentTypes: []contenttypes.ContentType{workType(), passageType(), dailyDropType(), articleType()},
 		Scopes:       []string{sdk.ScopeEntriesRead},
 		Validate:     []sdk.ValidateHook{{Types: []string{"daily_drop"}, Func: validateDrop}},
+		TaskKinds: []sdk.TaskKind{{Name: "tags_reviewed", Label: "Tags reviewed",
+			Description: "Passes a passage on once an editor has reviewed its (AI-drafted) tags.", Run: tagsReviewed}},
 	}
+}
+
+// tagsReviewed is a workflow task (cslewis.tags_reviewed): a passage goes
+// to human review only once an editor has reviewed its drafted tags, as the
+// customer's flow requires before publishing.
+func tagsReviewed(_ context.Context, _ *sdk.Host, t *sdk.TaskRun) (sdk.TaskDecision, error) {
+	if t.Entry.Type != "passage" {
+		return sdk.TaskDecision{Outcome: sdk.TaskApprove, Comment: "not a passage"}, nil
+	}
+	review, _ := t.Entry.Fields["tag_review"].(map[string]any)
+	if status, _ := review["status"].(string); status == "reviewed" {
+		return sdk.TaskDecision{Outcome: sdk.TaskApprove, Comment: "tags reviewed"}, nil
+	}
+	return sdk.TaskDecision{Outcome: sdk.TaskRequestChanges,
+		Comment: "review the drafted tags (set tag review status to reviewed) and submit again"}, nil
 }
 
 // validateDrop keeps daily drops unique per (date, register) among

@@ -48,3 +48,24 @@ func TestDailyDropUniquePerDateAndRegister(t *testing.T) {
 		})
 	}
 }
+
+func TestTagsReviewedTask(t *testing.T) {
+	cases := []struct {
+		name   string
+		entry  sdk.Entry
+		result string
+	}{
+		{"reviewed passage", sdk.Entry{Type: "passage", Fields: contenttypes.Values{"tag_review": map[string]any{"status": "reviewed"}}}, sdk.TaskApprove},
+		{"draft tags", sdk.Entry{Type: "passage", Fields: contenttypes.Values{"tag_review": map[string]any{"status": "draft"}}}, sdk.TaskRequestChanges},
+		{"never reviewed", sdk.Entry{Type: "passage", Fields: contenttypes.Values{}}, sdk.TaskRequestChanges},
+		{"not a passage", sdk.Entry{Type: "work"}, sdk.TaskApprove},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := tagsReviewed(context.Background(), nil, &sdk.TaskRun{Kind: "tags_reviewed", Entry: &tc.entry})
+			if err != nil || d.Outcome != tc.result {
+				t.Fatalf("decision %+v %v, want %s", d, err, tc.result)
+			}
+		})
+	}
+}

@@ -38,6 +38,7 @@ type compiled struct {
 	jobs      map[string]*Job
 	endpoints map[string]*route // by method + " " + declared path
 	actions   map[string]*Action
+	tasks     map[string]*TaskKind
 }
 
 // route is a checked endpoint.
@@ -80,6 +81,7 @@ func compile(p *Plugin) (*compiled, contenttypes.Diagnostics) {
 		jobs:      map[string]*Job{},
 		endpoints: map[string]*route{},
 		actions:   map[string]*Action{},
+		tasks:     map[string]*TaskKind{},
 	}
 	md := &pluginv1.GetMetadataResponse{
 		Name: p.Name, Version: p.Version, SdkVersion: Version, ProtocolVersion: protocol.Version,
@@ -250,6 +252,22 @@ func compile(p *Plugin) (*compiled, contenttypes.Diagnostics) {
 		}
 		out.actions[a.Name] = a
 		md.Actions = append(md.Actions, &pluginv1.ActionSpec{Name: a.Name, Label: a.Label, Types: slices.Clone(a.Types)})
+	}
+
+	// Workflow task kinds.
+	for i := range p.TaskKinds {
+		k := &p.TaskKinds[i]
+		at := fmt.Sprintf("task_kinds[%d]", i)
+		if !contenttypes.ValidKey(k.Name) {
+			c.errorf(at+".name", "task kind name %q is invalid; expected lowercase letters, digits and underscores, starting with a letter", k.Name)
+		} else if _, dup := out.tasks[k.Name]; dup {
+			c.errorf(at+".name", "task kind %q is declared twice", k.Name)
+		}
+		if k.Run == nil {
+			c.errorf(at+".run", "task kind %q has no Run", k.Name)
+		}
+		out.tasks[k.Name] = k
+		md.TaskKinds = append(md.TaskKinds, &pluginv1.TaskKindSpec{Name: k.Name, Label: k.Label, Description: k.Description})
 	}
 
 	if c.diags.HasError() {

@@ -100,6 +100,11 @@ type Plugin struct {
 	// Actions are admin actions ("Redraft tags"). See [Action].
 	Actions []Action
 
+	// TaskKinds are workflow task kinds the plugin decides (for example an
+	// automatic check before human review). A workflow step of kind
+	// "<plugin>.<name>" calls Run when the workflow reaches it.
+	TaskKinds []TaskKind
+
 	// Configure, when set, runs once per process start, after the host
 	// handed over settings, granted scopes and the Host connection. An
 	// error is reported to the host as a diagnostic; returning
@@ -244,6 +249,42 @@ type Action struct {
 	// the action.
 	Run func(ctx context.Context, h *Host, a *ActionRun) (any, contenttypes.Diagnostics, error)
 }
+
+// TaskKind is a workflow task kind decided by the plugin.
+type TaskKind struct {
+	// Name: lowercase letters, digits and underscores, unique within the
+	// plugin. Workflows name the kind "<plugin>.<name>".
+	Name        string
+	Label       string
+	Description string
+	// Run decides the task for the submitted revision (t.Entry). Return
+	// Approve, RequestChanges (with a comment the editor sees) or Pending
+	// (ask again later). An error is retried by the job queue.
+	Run func(ctx context.Context, h *Host, t *TaskRun) (TaskDecision, error)
+}
+
+// TaskRun is a workflow task to decide.
+type TaskRun struct {
+	Kind            string
+	TaskName        string
+	WorkflowStateID string // stable across retries
+	Entry           *Entry // the submitted revision
+	Config          json.RawMessage
+	Attempt         int
+}
+
+// TaskDecision is a plugin's decision on a workflow task.
+type TaskDecision struct {
+	Outcome string // "approve", "request_changes" or "pending"
+	Comment string
+}
+
+// Task outcomes.
+const (
+	TaskApprove        = "approve"
+	TaskRequestChanges = "request_changes"
+	TaskPending        = "pending"
+)
 
 // Principal is who caused a call: a user, an API token, a plugin or the
 // system.

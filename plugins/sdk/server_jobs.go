@@ -54,6 +54,38 @@ func (s *server) RunAction(ctx context.Context, req *pluginv1.ActionRequest) (*p
 	return resp, nil
 }
 
+// RunTask decides a workflow task of a declared kind.
+func (s *server) RunTask(ctx context.Context, req *pluginv1.TaskRequest) (*pluginv1.TaskResponse, error) {
+	k, ok := s.c.tasks[req.GetKind()]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "no task kind %q is declared (declared: %v)", req.GetKind(), sortedKeys(s.c.tasks))
+	}
+	if req.GetEntry() == nil {
+		return nil, status.Errorf(codes.InvalidArgument, "task %s: the request has no entry", k.Name)
+	}
+	e, err := entryFromProto(req.GetEntry())
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "task %s: %v", k.Name, err)
+	}
+	what := fmt.Sprintf("task %s", k.Name)
+	run := &TaskRun{Kind: k.Name, TaskName: req.GetTaskName(), WorkflowStateID: req.GetWorkflowStateId(), Entry: e,
+		Config: req.GetConfigJson(), Attempt: int(req.GetAttempt())}
+	var d TaskDecision
+	if err := s.safely(what, func() error {
+		var err error
+		d, err = k.Run(ctx, s.host, run)
+		return err
+	}); err != nil {
+		return nil, s.fail(what, err)
+	}
+	switch d.Outcome {
+	case TaskApprove, TaskRequestChanges, TaskPending:
+	default:
+		return nil, status.Errorf(codes.Internal, "task %s returned outcome %q; want approve, request_changes or pending", k.Name, d.Outcome)
+	}
+	return &pluginv1.TaskResponse{Decision: d.Outcome, Comment: d.Comment}, nil
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

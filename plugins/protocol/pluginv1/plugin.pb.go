@@ -374,7 +374,8 @@ type GetMetadataResponse struct {
 	JobKinds        []*JobKind             `protobuf:"bytes,7,rep,name=job_kinds,json=jobKinds,proto3" json:"job_kinds,omitempty"`
 	Endpoints       []*EndpointSpec        `protobuf:"bytes,8,rep,name=endpoints,proto3" json:"endpoints,omitempty"`
 	Actions         []*ActionSpec          `protobuf:"bytes,9,rep,name=actions,proto3" json:"actions,omitempty"`
-	Scopes          []string               `protobuf:"bytes,10,rep,name=scopes,proto3" json:"scopes,omitempty"` // host services the plugin asks for
+	Scopes          []string               `protobuf:"bytes,10,rep,name=scopes,proto3" json:"scopes,omitempty"`                        // host services the plugin asks for
+	TaskKinds       []*TaskKindSpec        `protobuf:"bytes,11,rep,name=task_kinds,json=taskKinds,proto3" json:"task_kinds,omitempty"` // workflow task kinds the plugin decides
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -479,6 +480,75 @@ func (x *GetMetadataResponse) GetScopes() []string {
 	return nil
 }
 
+func (x *GetMetadataResponse) GetTaskKinds() []*TaskKindSpec {
+	if x != nil {
+		return x.TaskKinds
+	}
+	return nil
+}
+
+// TaskKindSpec is a workflow task kind a plugin provides: when a workflow
+// reaches a task of this kind, the host asks the plugin (RunTask) to decide.
+type TaskKindSpec struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Label         string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
+	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskKindSpec) Reset() {
+	*x = TaskKindSpec{}
+	mi := &file_plugin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskKindSpec) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskKindSpec) ProtoMessage() {}
+
+func (x *TaskKindSpec) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskKindSpec.ProtoReflect.Descriptor instead.
+func (*TaskKindSpec) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TaskKindSpec) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TaskKindSpec) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *TaskKindSpec) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 type HookBinding struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Hook          string                 `protobuf:"bytes,1,opt,name=hook,proto3" json:"hook,omitempty"`   // validate, before_save, after_save, after_publish, after_unpublish, workflow
@@ -489,7 +559,7 @@ type HookBinding struct {
 
 func (x *HookBinding) Reset() {
 	*x = HookBinding{}
-	mi := &file_plugin_proto_msgTypes[5]
+	mi := &file_plugin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -501,7 +571,7 @@ func (x *HookBinding) String() string {
 func (*HookBinding) ProtoMessage() {}
 
 func (x *HookBinding) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[5]
+	mi := &file_plugin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -514,7 +584,7 @@ func (x *HookBinding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookBinding.ProtoReflect.Descriptor instead.
 func (*HookBinding) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{5}
+	return file_plugin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *HookBinding) GetHook() string {
@@ -542,7 +612,7 @@ type JobKind struct {
 
 func (x *JobKind) Reset() {
 	*x = JobKind{}
-	mi := &file_plugin_proto_msgTypes[6]
+	mi := &file_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +624,7 @@ func (x *JobKind) String() string {
 func (*JobKind) ProtoMessage() {}
 
 func (x *JobKind) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[6]
+	mi := &file_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +637,7 @@ func (x *JobKind) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobKind.ProtoReflect.Descriptor instead.
 func (*JobKind) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{6}
+	return file_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *JobKind) GetKind() string {
@@ -606,7 +676,7 @@ type EndpointSpec struct {
 
 func (x *EndpointSpec) Reset() {
 	*x = EndpointSpec{}
-	mi := &file_plugin_proto_msgTypes[7]
+	mi := &file_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -618,7 +688,7 @@ func (x *EndpointSpec) String() string {
 func (*EndpointSpec) ProtoMessage() {}
 
 func (x *EndpointSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[7]
+	mi := &file_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -631,7 +701,7 @@ func (x *EndpointSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointSpec.ProtoReflect.Descriptor instead.
 func (*EndpointSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{7}
+	return file_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *EndpointSpec) GetMethod() string {
@@ -696,7 +766,7 @@ type ParamSpec struct {
 
 func (x *ParamSpec) Reset() {
 	*x = ParamSpec{}
-	mi := &file_plugin_proto_msgTypes[8]
+	mi := &file_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -708,7 +778,7 @@ func (x *ParamSpec) String() string {
 func (*ParamSpec) ProtoMessage() {}
 
 func (x *ParamSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[8]
+	mi := &file_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -721,7 +791,7 @@ func (x *ParamSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParamSpec.ProtoReflect.Descriptor instead.
 func (*ParamSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{8}
+	return file_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ParamSpec) GetName() string {
@@ -770,7 +840,7 @@ type ActionSpec struct {
 
 func (x *ActionSpec) Reset() {
 	*x = ActionSpec{}
-	mi := &file_plugin_proto_msgTypes[9]
+	mi := &file_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -782,7 +852,7 @@ func (x *ActionSpec) String() string {
 func (*ActionSpec) ProtoMessage() {}
 
 func (x *ActionSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[9]
+	mi := &file_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -795,7 +865,7 @@ func (x *ActionSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionSpec.ProtoReflect.Descriptor instead.
 func (*ActionSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{9}
+	return file_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ActionSpec) GetName() string {
@@ -827,7 +897,7 @@ type GetSchemaRequest struct {
 
 func (x *GetSchemaRequest) Reset() {
 	*x = GetSchemaRequest{}
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -839,7 +909,7 @@ func (x *GetSchemaRequest) String() string {
 func (*GetSchemaRequest) ProtoMessage() {}
 
 func (x *GetSchemaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -852,7 +922,7 @@ func (x *GetSchemaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchemaRequest.ProtoReflect.Descriptor instead.
 func (*GetSchemaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{10}
+	return file_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 type GetSchemaResponse struct {
@@ -865,7 +935,7 @@ type GetSchemaResponse struct {
 
 func (x *GetSchemaResponse) Reset() {
 	*x = GetSchemaResponse{}
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -877,7 +947,7 @@ func (x *GetSchemaResponse) String() string {
 func (*GetSchemaResponse) ProtoMessage() {}
 
 func (x *GetSchemaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -890,7 +960,7 @@ func (x *GetSchemaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchemaResponse.ProtoReflect.Descriptor instead.
 func (*GetSchemaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{11}
+	return file_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetSchemaResponse) GetContentTypesJson() [][]byte {
@@ -919,7 +989,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -931,7 +1001,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -944,7 +1014,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{12}
+	return file_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ConfigureRequest) GetHostBrokerId() uint32 {
@@ -984,7 +1054,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1066,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1079,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{13}
+	return file_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ConfigureResponse) GetDiagnostics() []*Diagnostic {
@@ -1034,7 +1104,7 @@ type HookRequest struct {
 
 func (x *HookRequest) Reset() {
 	*x = HookRequest{}
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1046,7 +1116,7 @@ func (x *HookRequest) String() string {
 func (*HookRequest) ProtoMessage() {}
 
 func (x *HookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1059,7 +1129,7 @@ func (x *HookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookRequest.ProtoReflect.Descriptor instead.
 func (*HookRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{14}
+	return file_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HookRequest) GetHook() string {
@@ -1122,7 +1192,7 @@ type HookResponse struct {
 
 func (x *HookResponse) Reset() {
 	*x = HookResponse{}
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1134,7 +1204,7 @@ func (x *HookResponse) String() string {
 func (*HookResponse) ProtoMessage() {}
 
 func (x *HookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1147,7 +1217,7 @@ func (x *HookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookResponse.ProtoReflect.Descriptor instead.
 func (*HookResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{15}
+	return file_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *HookResponse) GetDiagnostics() []*Diagnostic {
@@ -1177,7 +1247,7 @@ type EventRequest struct {
 
 func (x *EventRequest) Reset() {
 	*x = EventRequest{}
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1189,7 +1259,7 @@ func (x *EventRequest) String() string {
 func (*EventRequest) ProtoMessage() {}
 
 func (x *EventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1202,7 +1272,7 @@ func (x *EventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRequest.ProtoReflect.Descriptor instead.
 func (*EventRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{16}
+	return file_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *EventRequest) GetEvent() string {
@@ -1248,7 +1318,7 @@ type EventResponse struct {
 
 func (x *EventResponse) Reset() {
 	*x = EventResponse{}
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1260,7 +1330,7 @@ func (x *EventResponse) String() string {
 func (*EventResponse) ProtoMessage() {}
 
 func (x *EventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1273,7 +1343,7 @@ func (x *EventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventResponse.ProtoReflect.Descriptor instead.
 func (*EventResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{17}
+	return file_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 type EndpointRequest struct {
@@ -1290,7 +1360,7 @@ type EndpointRequest struct {
 
 func (x *EndpointRequest) Reset() {
 	*x = EndpointRequest{}
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1302,7 +1372,7 @@ func (x *EndpointRequest) String() string {
 func (*EndpointRequest) ProtoMessage() {}
 
 func (x *EndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1315,7 +1385,7 @@ func (x *EndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointRequest.ProtoReflect.Descriptor instead.
 func (*EndpointRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{18}
+	return file_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EndpointRequest) GetMethod() string {
@@ -1373,7 +1443,7 @@ type EndpointResponse struct {
 
 func (x *EndpointResponse) Reset() {
 	*x = EndpointResponse{}
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1385,7 +1455,7 @@ func (x *EndpointResponse) String() string {
 func (*EndpointResponse) ProtoMessage() {}
 
 func (x *EndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1398,7 +1468,7 @@ func (x *EndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointResponse.ProtoReflect.Descriptor instead.
 func (*EndpointResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{19}
+	return file_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *EndpointResponse) GetStatus() int32 {
@@ -1447,7 +1517,7 @@ type JobRequest struct {
 
 func (x *JobRequest) Reset() {
 	*x = JobRequest{}
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1459,7 +1529,7 @@ func (x *JobRequest) String() string {
 func (*JobRequest) ProtoMessage() {}
 
 func (x *JobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1472,7 +1542,7 @@ func (x *JobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobRequest.ProtoReflect.Descriptor instead.
 func (*JobRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{20}
+	return file_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *JobRequest) GetKind() string {
@@ -1504,7 +1574,7 @@ type JobResponse struct {
 
 func (x *JobResponse) Reset() {
 	*x = JobResponse{}
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1516,7 +1586,7 @@ func (x *JobResponse) String() string {
 func (*JobResponse) ProtoMessage() {}
 
 func (x *JobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1529,7 +1599,143 @@ func (x *JobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResponse.ProtoReflect.Descriptor instead.
 func (*JobResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{21}
+	return file_plugin_proto_rawDescGZIP(), []int{22}
+}
+
+type TaskRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Kind            string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Entry           *Entry                 `protobuf:"bytes,2,opt,name=entry,proto3" json:"entry,omitempty"`                                              // the revision submitted for review
+	WorkflowStateId string                 `protobuf:"bytes,3,opt,name=workflow_state_id,json=workflowStateId,proto3" json:"workflow_state_id,omitempty"` // stable across retries
+	TaskName        string                 `protobuf:"bytes,4,opt,name=task_name,json=taskName,proto3" json:"task_name,omitempty"`
+	ConfigJson      []byte                 `protobuf:"bytes,5,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"` // the task's configuration in the workflow
+	Attempt         int32                  `protobuf:"varint,6,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *TaskRequest) Reset() {
+	*x = TaskRequest{}
+	mi := &file_plugin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskRequest) ProtoMessage() {}
+
+func (x *TaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskRequest.ProtoReflect.Descriptor instead.
+func (*TaskRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *TaskRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *TaskRequest) GetEntry() *Entry {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
+func (x *TaskRequest) GetWorkflowStateId() string {
+	if x != nil {
+		return x.WorkflowStateId
+	}
+	return ""
+}
+
+func (x *TaskRequest) GetTaskName() string {
+	if x != nil {
+		return x.TaskName
+	}
+	return ""
+}
+
+func (x *TaskRequest) GetConfigJson() []byte {
+	if x != nil {
+		return x.ConfigJson
+	}
+	return nil
+}
+
+func (x *TaskRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+type TaskResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Decision      string                 `protobuf:"bytes,1,opt,name=decision,proto3" json:"decision,omitempty"` // approve, request_changes, or pending (ask again later)
+	Comment       string                 `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskResponse) Reset() {
+	*x = TaskResponse{}
+	mi := &file_plugin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskResponse) ProtoMessage() {}
+
+func (x *TaskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskResponse.ProtoReflect.Descriptor instead.
+func (*TaskResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *TaskResponse) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *TaskResponse) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
 }
 
 type ActionRequest struct {
@@ -1544,7 +1750,7 @@ type ActionRequest struct {
 
 func (x *ActionRequest) Reset() {
 	*x = ActionRequest{}
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1762,7 @@ func (x *ActionRequest) String() string {
 func (*ActionRequest) ProtoMessage() {}
 
 func (x *ActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1775,7 @@ func (x *ActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionRequest.ProtoReflect.Descriptor instead.
 func (*ActionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{22}
+	return file_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ActionRequest) GetAction() string {
@@ -1610,7 +1816,7 @@ type ActionResponse struct {
 
 func (x *ActionResponse) Reset() {
 	*x = ActionResponse{}
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1622,7 +1828,7 @@ func (x *ActionResponse) String() string {
 func (*ActionResponse) ProtoMessage() {}
 
 func (x *ActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1635,7 +1841,7 @@ func (x *ActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionResponse.ProtoReflect.Descriptor instead.
 func (*ActionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{23}
+	return file_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ActionResponse) GetResultJson() []byte {
@@ -1662,7 +1868,7 @@ type GetEntryRequest struct {
 
 func (x *GetEntryRequest) Reset() {
 	*x = GetEntryRequest{}
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1674,7 +1880,7 @@ func (x *GetEntryRequest) String() string {
 func (*GetEntryRequest) ProtoMessage() {}
 
 func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1687,7 +1893,7 @@ func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{24}
+	return file_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetEntryRequest) GetId() string {
@@ -1713,7 +1919,7 @@ type GetEntryResponse struct {
 
 func (x *GetEntryResponse) Reset() {
 	*x = GetEntryResponse{}
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1725,7 +1931,7 @@ func (x *GetEntryResponse) String() string {
 func (*GetEntryResponse) ProtoMessage() {}
 
 func (x *GetEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1738,7 +1944,7 @@ func (x *GetEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryResponse.ProtoReflect.Descriptor instead.
 func (*GetEntryResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{25}
+	return file_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetEntryResponse) GetEntry() *Entry {
@@ -1761,7 +1967,7 @@ type ListEntriesRequest struct {
 
 func (x *ListEntriesRequest) Reset() {
 	*x = ListEntriesRequest{}
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1773,7 +1979,7 @@ func (x *ListEntriesRequest) String() string {
 func (*ListEntriesRequest) ProtoMessage() {}
 
 func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1786,7 +1992,7 @@ func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{26}
+	return file_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListEntriesRequest) GetType() string {
@@ -1834,7 +2040,7 @@ type ListEntriesResponse struct {
 
 func (x *ListEntriesResponse) Reset() {
 	*x = ListEntriesResponse{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1846,7 +2052,7 @@ func (x *ListEntriesResponse) String() string {
 func (*ListEntriesResponse) ProtoMessage() {}
 
 func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1859,7 +2065,7 @@ func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListEntriesResponse) GetEntries() []*Entry {
@@ -1891,7 +2097,7 @@ type SaveDraftRequest struct {
 
 func (x *SaveDraftRequest) Reset() {
 	*x = SaveDraftRequest{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1903,7 +2109,7 @@ func (x *SaveDraftRequest) String() string {
 func (*SaveDraftRequest) ProtoMessage() {}
 
 func (x *SaveDraftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1916,7 +2122,7 @@ func (x *SaveDraftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDraftRequest.ProtoReflect.Descriptor instead.
 func (*SaveDraftRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SaveDraftRequest) GetEntryId() string {
@@ -1978,7 +2184,7 @@ type SaveDraftResponse struct {
 
 func (x *SaveDraftResponse) Reset() {
 	*x = SaveDraftResponse{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1990,7 +2196,7 @@ func (x *SaveDraftResponse) String() string {
 func (*SaveDraftResponse) ProtoMessage() {}
 
 func (x *SaveDraftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2003,7 +2209,7 @@ func (x *SaveDraftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDraftResponse.ProtoReflect.Descriptor instead.
 func (*SaveDraftResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *SaveDraftResponse) GetEntry() *Entry {
@@ -2028,7 +2234,7 @@ type GetSettingsRequest struct {
 
 func (x *GetSettingsRequest) Reset() {
 	*x = GetSettingsRequest{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2040,7 +2246,7 @@ func (x *GetSettingsRequest) String() string {
 func (*GetSettingsRequest) ProtoMessage() {}
 
 func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2053,7 +2259,7 @@ func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsRequest.ProtoReflect.Descriptor instead.
 func (*GetSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 type GetSettingsResponse struct {
@@ -2066,7 +2272,7 @@ type GetSettingsResponse struct {
 
 func (x *GetSettingsResponse) Reset() {
 	*x = GetSettingsResponse{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2078,7 +2284,7 @@ func (x *GetSettingsResponse) String() string {
 func (*GetSettingsResponse) ProtoMessage() {}
 
 func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2091,7 +2297,7 @@ func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsResponse.ProtoReflect.Descriptor instead.
 func (*GetSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetSettingsResponse) GetSettings() map[string]string {
@@ -2119,7 +2325,7 @@ type EnqueueJobRequest struct {
 
 func (x *EnqueueJobRequest) Reset() {
 	*x = EnqueueJobRequest{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2131,7 +2337,7 @@ func (x *EnqueueJobRequest) String() string {
 func (*EnqueueJobRequest) ProtoMessage() {}
 
 func (x *EnqueueJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2144,7 +2350,7 @@ func (x *EnqueueJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJobRequest.ProtoReflect.Descriptor instead.
 func (*EnqueueJobRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *EnqueueJobRequest) GetKind() string {
@@ -2177,7 +2383,7 @@ type EnqueueJobResponse struct {
 
 func (x *EnqueueJobResponse) Reset() {
 	*x = EnqueueJobResponse{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2189,7 +2395,7 @@ func (x *EnqueueJobResponse) String() string {
 func (*EnqueueJobResponse) ProtoMessage() {}
 
 func (x *EnqueueJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2202,7 +2408,7 @@ func (x *EnqueueJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJobResponse.ProtoReflect.Descriptor instead.
 func (*EnqueueJobResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *EnqueueJobResponse) GetJobId() string {
@@ -2221,7 +2427,7 @@ type InvalidateCacheRequest struct {
 
 func (x *InvalidateCacheRequest) Reset() {
 	*x = InvalidateCacheRequest{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2233,7 +2439,7 @@ func (x *InvalidateCacheRequest) String() string {
 func (*InvalidateCacheRequest) ProtoMessage() {}
 
 func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2246,7 +2452,7 @@ func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheRequest.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *InvalidateCacheRequest) GetTags() []string {
@@ -2264,7 +2470,7 @@ type InvalidateCacheResponse struct {
 
 func (x *InvalidateCacheResponse) Reset() {
 	*x = InvalidateCacheResponse{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2276,7 +2482,7 @@ func (x *InvalidateCacheResponse) String() string {
 func (*InvalidateCacheResponse) ProtoMessage() {}
 
 func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2289,7 +2495,7 @@ func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheResponse.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 type PutMediaRequest struct {
@@ -2303,7 +2509,7 @@ type PutMediaRequest struct {
 
 func (x *PutMediaRequest) Reset() {
 	*x = PutMediaRequest{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2315,7 +2521,7 @@ func (x *PutMediaRequest) String() string {
 func (*PutMediaRequest) ProtoMessage() {}
 
 func (x *PutMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2328,7 +2534,7 @@ func (x *PutMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutMediaRequest.ProtoReflect.Descriptor instead.
 func (*PutMediaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *PutMediaRequest) GetFilename() string {
@@ -2362,7 +2568,7 @@ type PutMediaResponse struct {
 
 func (x *PutMediaResponse) Reset() {
 	*x = PutMediaResponse{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2374,7 +2580,7 @@ func (x *PutMediaResponse) String() string {
 func (*PutMediaResponse) ProtoMessage() {}
 
 func (x *PutMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2387,7 +2593,7 @@ func (x *PutMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutMediaResponse.ProtoReflect.Descriptor instead.
 func (*PutMediaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PutMediaResponse) GetKey() string {
@@ -2440,7 +2646,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x11last_published_at\x18\r \x01(\tR\x0flastPublishedAt\x12\x1d\n" +
 	"\n" +
 	"updated_at\x18\x0e \x01(\tR\tupdatedAt\"\x14\n" +
-	"\x12GetMetadataRequest\"\xb3\x03\n" +
+	"\x12GetMetadataRequest\"\xf3\x03\n" +
 	"\x13GetMetadataResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1f\n" +
@@ -2453,7 +2659,13 @@ const file_plugin_proto_rawDesc = "" +
 	"\tendpoints\x18\b \x03(\v2\x1f.inkling.plugin.v1.EndpointSpecR\tendpoints\x127\n" +
 	"\aactions\x18\t \x03(\v2\x1d.inkling.plugin.v1.ActionSpecR\aactions\x12\x16\n" +
 	"\x06scopes\x18\n" +
-	" \x03(\tR\x06scopes\"7\n" +
+	" \x03(\tR\x06scopes\x12>\n" +
+	"\n" +
+	"task_kinds\x18\v \x03(\v2\x1f.inkling.plugin.v1.TaskKindSpecR\ttaskKinds\"Z\n" +
+	"\fTaskKindSpec\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05label\x18\x02 \x01(\tR\x05label\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\"7\n" +
 	"\vHookBinding\x12\x12\n" +
 	"\x04hook\x18\x01 \x01(\tR\x04hook\x12\x14\n" +
 	"\x05types\x18\x02 \x03(\tR\x05types\"d\n" +
@@ -2545,7 +2757,18 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1b\n" +
 	"\targs_json\x18\x02 \x01(\fR\bargsJson\x12\x18\n" +
 	"\aattempt\x18\x03 \x01(\x05R\aattempt\"\r\n" +
-	"\vJobResponse\"\x97\x01\n" +
+	"\vJobResponse\"\xd5\x01\n" +
+	"\vTaskRequest\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12.\n" +
+	"\x05entry\x18\x02 \x01(\v2\x18.inkling.plugin.v1.EntryR\x05entry\x12*\n" +
+	"\x11workflow_state_id\x18\x03 \x01(\tR\x0fworkflowStateId\x12\x1b\n" +
+	"\ttask_name\x18\x04 \x01(\tR\btaskName\x12\x1f\n" +
+	"\vconfig_json\x18\x05 \x01(\fR\n" +
+	"configJson\x12\x18\n" +
+	"\aattempt\x18\x06 \x01(\x05R\aattempt\"D\n" +
+	"\fTaskResponse\x12\x1a\n" +
+	"\bdecision\x18\x01 \x01(\tR\bdecision\x12\x18\n" +
+	"\acomment\x18\x02 \x01(\tR\acomment\"\x97\x01\n" +
 	"\rActionRequest\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\x122\n" +
 	"\x05actor\x18\x02 \x01(\v2\x1c.inkling.plugin.v1.PrincipalR\x05actor\x12\x19\n" +
@@ -2611,7 +2834,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04data\x18\x03 \x01(\fR\x04data\"6\n" +
 	"\x10PutMediaResponse\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x10\n" +
-	"\x03url\x18\x02 \x01(\tR\x03url2\xfa\x05\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url2\xc6\x06\n" +
 	"\x06Plugin\x12\\\n" +
 	"\vGetMetadata\x12%.inkling.plugin.v1.GetMetadataRequest\x1a&.inkling.plugin.v1.GetMetadataResponse\x12V\n" +
 	"\tGetSchema\x12#.inkling.plugin.v1.GetSchemaRequest\x1a$.inkling.plugin.v1.GetSchemaResponse\x12V\n" +
@@ -2622,7 +2845,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\vHandleEvent\x12\x1f.inkling.plugin.v1.EventRequest\x1a .inkling.plugin.v1.EventResponse\x12Y\n" +
 	"\x0eHandleEndpoint\x12\".inkling.plugin.v1.EndpointRequest\x1a#.inkling.plugin.v1.EndpointResponse\x12G\n" +
 	"\x06RunJob\x12\x1d.inkling.plugin.v1.JobRequest\x1a\x1e.inkling.plugin.v1.JobResponse\x12P\n" +
-	"\tRunAction\x12 .inkling.plugin.v1.ActionRequest\x1a!.inkling.plugin.v1.ActionResponse2\x89\x05\n" +
+	"\tRunAction\x12 .inkling.plugin.v1.ActionRequest\x1a!.inkling.plugin.v1.ActionResponse\x12J\n" +
+	"\aRunTask\x12\x1e.inkling.plugin.v1.TaskRequest\x1a\x1f.inkling.plugin.v1.TaskResponse2\x89\x05\n" +
 	"\x04Host\x12S\n" +
 	"\bGetEntry\x12\".inkling.plugin.v1.GetEntryRequest\x1a#.inkling.plugin.v1.GetEntryResponse\x12\\\n" +
 	"\vListEntries\x12%.inkling.plugin.v1.ListEntriesRequest\x1a&.inkling.plugin.v1.ListEntriesResponse\x12V\n" +
@@ -2645,117 +2869,124 @@ func file_plugin_proto_rawDescGZIP() []byte {
 	return file_plugin_proto_rawDescData
 }
 
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_plugin_proto_goTypes = []any{
 	(*Diagnostic)(nil),              // 0: inkling.plugin.v1.Diagnostic
 	(*Principal)(nil),               // 1: inkling.plugin.v1.Principal
 	(*Entry)(nil),                   // 2: inkling.plugin.v1.Entry
 	(*GetMetadataRequest)(nil),      // 3: inkling.plugin.v1.GetMetadataRequest
 	(*GetMetadataResponse)(nil),     // 4: inkling.plugin.v1.GetMetadataResponse
-	(*HookBinding)(nil),             // 5: inkling.plugin.v1.HookBinding
-	(*JobKind)(nil),                 // 6: inkling.plugin.v1.JobKind
-	(*EndpointSpec)(nil),            // 7: inkling.plugin.v1.EndpointSpec
-	(*ParamSpec)(nil),               // 8: inkling.plugin.v1.ParamSpec
-	(*ActionSpec)(nil),              // 9: inkling.plugin.v1.ActionSpec
-	(*GetSchemaRequest)(nil),        // 10: inkling.plugin.v1.GetSchemaRequest
-	(*GetSchemaResponse)(nil),       // 11: inkling.plugin.v1.GetSchemaResponse
-	(*ConfigureRequest)(nil),        // 12: inkling.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),       // 13: inkling.plugin.v1.ConfigureResponse
-	(*HookRequest)(nil),             // 14: inkling.plugin.v1.HookRequest
-	(*HookResponse)(nil),            // 15: inkling.plugin.v1.HookResponse
-	(*EventRequest)(nil),            // 16: inkling.plugin.v1.EventRequest
-	(*EventResponse)(nil),           // 17: inkling.plugin.v1.EventResponse
-	(*EndpointRequest)(nil),         // 18: inkling.plugin.v1.EndpointRequest
-	(*EndpointResponse)(nil),        // 19: inkling.plugin.v1.EndpointResponse
-	(*JobRequest)(nil),              // 20: inkling.plugin.v1.JobRequest
-	(*JobResponse)(nil),             // 21: inkling.plugin.v1.JobResponse
-	(*ActionRequest)(nil),           // 22: inkling.plugin.v1.ActionRequest
-	(*ActionResponse)(nil),          // 23: inkling.plugin.v1.ActionResponse
-	(*GetEntryRequest)(nil),         // 24: inkling.plugin.v1.GetEntryRequest
-	(*GetEntryResponse)(nil),        // 25: inkling.plugin.v1.GetEntryResponse
-	(*ListEntriesRequest)(nil),      // 26: inkling.plugin.v1.ListEntriesRequest
-	(*ListEntriesResponse)(nil),     // 27: inkling.plugin.v1.ListEntriesResponse
-	(*SaveDraftRequest)(nil),        // 28: inkling.plugin.v1.SaveDraftRequest
-	(*SaveDraftResponse)(nil),       // 29: inkling.plugin.v1.SaveDraftResponse
-	(*GetSettingsRequest)(nil),      // 30: inkling.plugin.v1.GetSettingsRequest
-	(*GetSettingsResponse)(nil),     // 31: inkling.plugin.v1.GetSettingsResponse
-	(*EnqueueJobRequest)(nil),       // 32: inkling.plugin.v1.EnqueueJobRequest
-	(*EnqueueJobResponse)(nil),      // 33: inkling.plugin.v1.EnqueueJobResponse
-	(*InvalidateCacheRequest)(nil),  // 34: inkling.plugin.v1.InvalidateCacheRequest
-	(*InvalidateCacheResponse)(nil), // 35: inkling.plugin.v1.InvalidateCacheResponse
-	(*PutMediaRequest)(nil),         // 36: inkling.plugin.v1.PutMediaRequest
-	(*PutMediaResponse)(nil),        // 37: inkling.plugin.v1.PutMediaResponse
-	nil,                             // 38: inkling.plugin.v1.ConfigureRequest.SettingsEntry
-	nil,                             // 39: inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	nil,                             // 40: inkling.plugin.v1.EndpointRequest.QueryEntry
-	nil,                             // 41: inkling.plugin.v1.EndpointRequest.HeadersEntry
-	nil,                             // 42: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	nil,                             // 43: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	nil,                             // 44: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	(*TaskKindSpec)(nil),            // 5: inkling.plugin.v1.TaskKindSpec
+	(*HookBinding)(nil),             // 6: inkling.plugin.v1.HookBinding
+	(*JobKind)(nil),                 // 7: inkling.plugin.v1.JobKind
+	(*EndpointSpec)(nil),            // 8: inkling.plugin.v1.EndpointSpec
+	(*ParamSpec)(nil),               // 9: inkling.plugin.v1.ParamSpec
+	(*ActionSpec)(nil),              // 10: inkling.plugin.v1.ActionSpec
+	(*GetSchemaRequest)(nil),        // 11: inkling.plugin.v1.GetSchemaRequest
+	(*GetSchemaResponse)(nil),       // 12: inkling.plugin.v1.GetSchemaResponse
+	(*ConfigureRequest)(nil),        // 13: inkling.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),       // 14: inkling.plugin.v1.ConfigureResponse
+	(*HookRequest)(nil),             // 15: inkling.plugin.v1.HookRequest
+	(*HookResponse)(nil),            // 16: inkling.plugin.v1.HookResponse
+	(*EventRequest)(nil),            // 17: inkling.plugin.v1.EventRequest
+	(*EventResponse)(nil),           // 18: inkling.plugin.v1.EventResponse
+	(*EndpointRequest)(nil),         // 19: inkling.plugin.v1.EndpointRequest
+	(*EndpointResponse)(nil),        // 20: inkling.plugin.v1.EndpointResponse
+	(*JobRequest)(nil),              // 21: inkling.plugin.v1.JobRequest
+	(*JobResponse)(nil),             // 22: inkling.plugin.v1.JobResponse
+	(*TaskRequest)(nil),             // 23: inkling.plugin.v1.TaskRequest
+	(*TaskResponse)(nil),            // 24: inkling.plugin.v1.TaskResponse
+	(*ActionRequest)(nil),           // 25: inkling.plugin.v1.ActionRequest
+	(*ActionResponse)(nil),          // 26: inkling.plugin.v1.ActionResponse
+	(*GetEntryRequest)(nil),         // 27: inkling.plugin.v1.GetEntryRequest
+	(*GetEntryResponse)(nil),        // 28: inkling.plugin.v1.GetEntryResponse
+	(*ListEntriesRequest)(nil),      // 29: inkling.plugin.v1.ListEntriesRequest
+	(*ListEntriesResponse)(nil),     // 30: inkling.plugin.v1.ListEntriesResponse
+	(*SaveDraftRequest)(nil),        // 31: inkling.plugin.v1.SaveDraftRequest
+	(*SaveDraftResponse)(nil),       // 32: inkling.plugin.v1.SaveDraftResponse
+	(*GetSettingsRequest)(nil),      // 33: inkling.plugin.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),     // 34: inkling.plugin.v1.GetSettingsResponse
+	(*EnqueueJobRequest)(nil),       // 35: inkling.plugin.v1.EnqueueJobRequest
+	(*EnqueueJobResponse)(nil),      // 36: inkling.plugin.v1.EnqueueJobResponse
+	(*InvalidateCacheRequest)(nil),  // 37: inkling.plugin.v1.InvalidateCacheRequest
+	(*InvalidateCacheResponse)(nil), // 38: inkling.plugin.v1.InvalidateCacheResponse
+	(*PutMediaRequest)(nil),         // 39: inkling.plugin.v1.PutMediaRequest
+	(*PutMediaResponse)(nil),        // 40: inkling.plugin.v1.PutMediaResponse
+	nil,                             // 41: inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	nil,                             // 42: inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	nil,                             // 43: inkling.plugin.v1.EndpointRequest.QueryEntry
+	nil,                             // 44: inkling.plugin.v1.EndpointRequest.HeadersEntry
+	nil,                             // 45: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	nil,                             // 46: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	nil,                             // 47: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
 }
 var file_plugin_proto_depIdxs = []int32{
-	5,  // 0: inkling.plugin.v1.GetMetadataResponse.hooks:type_name -> inkling.plugin.v1.HookBinding
-	6,  // 1: inkling.plugin.v1.GetMetadataResponse.job_kinds:type_name -> inkling.plugin.v1.JobKind
-	7,  // 2: inkling.plugin.v1.GetMetadataResponse.endpoints:type_name -> inkling.plugin.v1.EndpointSpec
-	9,  // 3: inkling.plugin.v1.GetMetadataResponse.actions:type_name -> inkling.plugin.v1.ActionSpec
-	8,  // 4: inkling.plugin.v1.EndpointSpec.params:type_name -> inkling.plugin.v1.ParamSpec
-	0,  // 5: inkling.plugin.v1.GetSchemaResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	38, // 6: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
-	0,  // 7: inkling.plugin.v1.ConfigureResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	1,  // 8: inkling.plugin.v1.HookRequest.actor:type_name -> inkling.plugin.v1.Principal
-	0,  // 9: inkling.plugin.v1.HookResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	1,  // 10: inkling.plugin.v1.EventRequest.actor:type_name -> inkling.plugin.v1.Principal
-	2,  // 11: inkling.plugin.v1.EventRequest.entry:type_name -> inkling.plugin.v1.Entry
-	39, // 12: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	40, // 13: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
-	41, // 14: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
-	0,  // 15: inkling.plugin.v1.EndpointResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	1,  // 16: inkling.plugin.v1.ActionRequest.actor:type_name -> inkling.plugin.v1.Principal
-	0,  // 17: inkling.plugin.v1.ActionResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	2,  // 18: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
-	42, // 19: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	2,  // 20: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
-	2,  // 21: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
-	0,  // 22: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	43, // 23: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	44, // 24: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
-	3,  // 25: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
-	10, // 26: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
-	12, // 27: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
-	14, // 28: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
-	14, // 29: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
-	16, // 30: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
-	18, // 31: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
-	20, // 32: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
-	22, // 33: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
-	24, // 34: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
-	26, // 35: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
-	28, // 36: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
-	30, // 37: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
-	32, // 38: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
-	34, // 39: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
-	36, // 40: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
-	4,  // 41: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
-	11, // 42: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
-	13, // 43: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
-	15, // 44: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
-	15, // 45: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
-	17, // 46: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
-	19, // 47: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
-	21, // 48: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
-	23, // 49: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
-	25, // 50: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
-	27, // 51: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
-	29, // 52: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
-	31, // 53: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
-	33, // 54: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
-	35, // 55: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
-	37, // 56: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
-	41, // [41:57] is the sub-list for method output_type
-	25, // [25:41] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	6,  // 0: inkling.plugin.v1.GetMetadataResponse.hooks:type_name -> inkling.plugin.v1.HookBinding
+	7,  // 1: inkling.plugin.v1.GetMetadataResponse.job_kinds:type_name -> inkling.plugin.v1.JobKind
+	8,  // 2: inkling.plugin.v1.GetMetadataResponse.endpoints:type_name -> inkling.plugin.v1.EndpointSpec
+	10, // 3: inkling.plugin.v1.GetMetadataResponse.actions:type_name -> inkling.plugin.v1.ActionSpec
+	5,  // 4: inkling.plugin.v1.GetMetadataResponse.task_kinds:type_name -> inkling.plugin.v1.TaskKindSpec
+	9,  // 5: inkling.plugin.v1.EndpointSpec.params:type_name -> inkling.plugin.v1.ParamSpec
+	0,  // 6: inkling.plugin.v1.GetSchemaResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	41, // 7: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	0,  // 8: inkling.plugin.v1.ConfigureResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	1,  // 9: inkling.plugin.v1.HookRequest.actor:type_name -> inkling.plugin.v1.Principal
+	0,  // 10: inkling.plugin.v1.HookResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	1,  // 11: inkling.plugin.v1.EventRequest.actor:type_name -> inkling.plugin.v1.Principal
+	2,  // 12: inkling.plugin.v1.EventRequest.entry:type_name -> inkling.plugin.v1.Entry
+	42, // 13: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	43, // 14: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
+	44, // 15: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
+	0,  // 16: inkling.plugin.v1.EndpointResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	2,  // 17: inkling.plugin.v1.TaskRequest.entry:type_name -> inkling.plugin.v1.Entry
+	1,  // 18: inkling.plugin.v1.ActionRequest.actor:type_name -> inkling.plugin.v1.Principal
+	0,  // 19: inkling.plugin.v1.ActionResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	2,  // 20: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
+	45, // 21: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	2,  // 22: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
+	2,  // 23: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
+	0,  // 24: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	46, // 25: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	47, // 26: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	3,  // 27: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
+	11, // 28: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
+	13, // 29: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
+	15, // 30: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
+	15, // 31: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
+	17, // 32: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
+	19, // 33: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
+	21, // 34: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
+	25, // 35: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
+	23, // 36: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
+	27, // 37: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
+	29, // 38: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
+	31, // 39: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
+	33, // 40: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
+	35, // 41: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
+	37, // 42: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
+	39, // 43: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
+	4,  // 44: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
+	12, // 45: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
+	14, // 46: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
+	16, // 47: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
+	16, // 48: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
+	18, // 49: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
+	20, // 50: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
+	22, // 51: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
+	26, // 52: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
+	24, // 53: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
+	28, // 54: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
+	30, // 55: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
+	32, // 56: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
+	34, // 57: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
+	36, // 58: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
+	38, // 59: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
+	40, // 60: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
+	44, // [44:61] is the sub-list for method output_type
+	27, // [27:44] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -2769,7 +3000,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   45,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

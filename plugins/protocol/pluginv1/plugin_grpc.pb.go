@@ -40,6 +40,7 @@ const (
 	Plugin_HandleEndpoint_FullMethodName = "/inkling.plugin.v1.Plugin/HandleEndpoint"
 	Plugin_RunJob_FullMethodName         = "/inkling.plugin.v1.Plugin/RunJob"
 	Plugin_RunAction_FullMethodName      = "/inkling.plugin.v1.Plugin/RunAction"
+	Plugin_RunTask_FullMethodName        = "/inkling.plugin.v1.Plugin/RunTask"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -66,6 +67,9 @@ type PluginClient interface {
 	RunJob(ctx context.Context, in *JobRequest, opts ...grpc.CallOption) (*JobResponse, error)
 	// An admin action declared in metadata.
 	RunAction(ctx context.Context, in *ActionRequest, opts ...grpc.CallOption) (*ActionResponse, error)
+	// Decide a workflow task of a kind declared in metadata. Called by the
+	// job queue (retried on error) with the entry's submitted revision.
+	RunTask(ctx context.Context, in *TaskRequest, opts ...grpc.CallOption) (*TaskResponse, error)
 }
 
 type pluginClient struct {
@@ -166,6 +170,16 @@ func (c *pluginClient) RunAction(ctx context.Context, in *ActionRequest, opts ..
 	return out, nil
 }
 
+func (c *pluginClient) RunTask(ctx context.Context, in *TaskRequest, opts ...grpc.CallOption) (*TaskResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TaskResponse)
+	err := c.cc.Invoke(ctx, Plugin_RunTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -190,6 +204,9 @@ type PluginServer interface {
 	RunJob(context.Context, *JobRequest) (*JobResponse, error)
 	// An admin action declared in metadata.
 	RunAction(context.Context, *ActionRequest) (*ActionResponse, error)
+	// Decide a workflow task of a kind declared in metadata. Called by the
+	// job queue (retried on error) with the entry's submitted revision.
+	RunTask(context.Context, *TaskRequest) (*TaskResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -226,6 +243,9 @@ func (UnimplementedPluginServer) RunJob(context.Context, *JobRequest) (*JobRespo
 }
 func (UnimplementedPluginServer) RunAction(context.Context, *ActionRequest) (*ActionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RunAction not implemented")
+}
+func (UnimplementedPluginServer) RunTask(context.Context, *TaskRequest) (*TaskResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RunTask not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -410,6 +430,24 @@ func _Plugin_RunAction_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_RunTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).RunTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_RunTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).RunTask(ctx, req.(*TaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -452,6 +490,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RunAction",
 			Handler:    _Plugin_RunAction_Handler,
+		},
+		{
+			MethodName: "RunTask",
+			Handler:    _Plugin_RunTask_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
