@@ -16,6 +16,8 @@ type IndexEntry struct {
 	Field string
 	Text  *string
 	Num   *float64
+	// Taxonomy marks the values of a tags field (one entry per tag).
+	Taxonomy bool
 }
 
 // IndexEntries projects the present top-level Indexed fields of v:
@@ -41,7 +43,9 @@ func (ct *ContentType) IndexEntries(v Values) []IndexEntry {
 			arr, _ := asArray(val)
 			for _, t := range arr {
 				if s, ok := t.(string); ok && s != "" {
-					out = append(out, textEntry(f.Name, s))
+					e := textEntry(f.Name, s)
+					e.Taxonomy = true
+					out = append(out, e)
 				}
 			}
 			continue

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/uptrace/bun"
 )
@@ -23,10 +26,15 @@ type Row struct {
 	VNum          *float64 `bun:"v_num"`
 }
 
-// Write replaces the rows of one entry (idx empty: removes them).
+// Write replaces the rows of one entry (idx empty: removes them). On
+// PostgreSQL it also keeps entry_terms, the arrays of the entry's tags
+// fields that the related-content ranker reads through a GIN index.
 func Write(ctx context.Context, db bun.IDB, typeKey, entryID string, idx []contenttypes.IndexEntry) error {
 	if _, err := db.NewDelete().Model((*Row)(nil)).Where("entry_id = ?", entryID).Exec(ctx); err != nil {
 		return fmt.Errorf("error clearing index of %s: %w", entryID, err)
+	}
+	if err := writeTerms(ctx, db, typeKey, entryID, idx); err != nil {
+		return err
 	}
 	if len(idx) == 0 {
 		return nil
@@ -82,8 +90,12 @@ func Rebuild(ctx context.Context, db bun.IDB, ct *contenttypes.ContentType) (int
 			if err != nil {
 				return n, fmt.Errorf("error decoding entry %s: %w", e.ID, err)
 			}
-			for _, ie := range ct.IndexEntries(v) {
+			idx := ct.IndexEntries(v)
+			for _, ie := range idx {
 				rows = append(rows, Row{EntryID: e.ID, TypeKey: ct.Key, Field: ie.Field, VText: ie.Text, VNum: ie.Num})
+			}
+			if err := writeTerms(ctx, db, ct.Key, e.ID, idx); err != nil {
+				return n, err
 			}
 			after = e.ID
 		}
@@ -97,4 +109,32 @@ func Rebuild(ctx context.Context, db bun.IDB, ct *contenttypes.ContentType) (int
 			return n, nil
 		}
 	}
+}
+
+// writeTerms keeps entry_terms on PostgreSQL: one array per tags field.
+func writeTerms(ctx context.Context, db bun.IDB, typeKey, entryID string, idx []contenttypes.IndexEntry) error {
+	if db.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	if _, err := db.NewDelete().TableExpr("entry_terms").Where("entry_id = ?", entryID).Exec(ctx); err != nil {
+		return fmt.Errorf("error clearing terms of %s: %w", entryID, err)
+	}
+	terms := map[string][]string{}
+	var order []string
+	for _, ie := range idx {
+		if ie.Text == nil || !ie.Taxonomy {
+			continue
+		}
+		if _, ok := terms[ie.Field]; !ok {
+			order = append(order, ie.Field)
+		}
+		terms[ie.Field] = append(terms[ie.Field], *ie.Text)
+	}
+	for _, f := range order {
+		if _, err := db.NewRaw("INSERT INTO entry_terms (entry_id, type_key, field, terms) VALUES (?, ?, ?, ?)",
+			entryID, typeKey, f, pgdialect.Array(terms[f])).Exec(ctx); err != nil {
+			return fmt.Errorf("error writing terms of %s: %w", entryID, err)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,1 @@
+DROP INDEX entry_index_entry_field;
