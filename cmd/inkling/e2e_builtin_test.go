@@ -49,6 +49,29 @@ func TestE2EBuiltinPlugin(t *testing.T) {
 		!strings.Contains(fmt.Sprint(m), "The Great Divorce") {
 		t.Fatalf("delivered passage: %d %v", code, m)
 	}
+	// Dive deeper: passages ranked by shared motifs.
+	two := mk(map[string]any{"type": "passage", "title": "Two shared", "fields": map[string]any{"work": work, "register": "narrative",
+		"motifs": []string{"choice", "heaven", "joy"}, "body": []any{map[string]any{"type": "paragraph", "value": "Two."}}}})
+	one := mk(map[string]any{"type": "passage", "title": "One shared", "fields": map[string]any{"work": work, "register": "devotional",
+		"motifs": []string{"heaven", "grief"}, "body": []any{map[string]any{"type": "paragraph", "value": "One."}}}})
+	mk(map[string]any{"type": "passage", "title": "None shared", "fields": map[string]any{"work": work, "register": "narrative",
+		"motifs": []string{"myth"}, "body": []any{map[string]any{"type": "paragraph", "value": "None."}}}})
+	code, rel := p.call(t, "", "GET", "/api/v1/passages/"+passage+"/related", nil)
+	items, _ := rel["items"].([]any)
+	if code != 200 || len(items) != 2 || items[0].(map[string]any)["overlap"].(float64) != 2 ||
+		items[0].(map[string]any)["passage"].(map[string]any)["id"] != two || items[1].(map[string]any)["passage"].(map[string]any)["id"] != one {
+		t.Fatalf("related: %d %v", code, rel)
+	}
+	if code, rel := p.call(t, "", "GET", "/api/v1/passages/"+passage+"/related?register=devotional", nil); code != 200 ||
+		len(rel["items"].([]any)) != 1 {
+		t.Fatalf("related in devotional: %d %v", code, rel)
+	}
+	if code, _ := p.call(t, "", "GET", "/api/v1/passages/"+passage+"/related?register=nope", nil); code != 422 {
+		t.Fatalf("unknown register: %d", code)
+	}
+	if code, _ := p.call(t, "", "GET", "/api/v1/passages/nope/related", nil); code != 404 {
+		t.Fatalf("unknown passage: %d", code)
+	}
 	mk(map[string]any{"type": "daily_drop", "title": "1 Dec", "fields": map[string]any{"date": "2026-12-01", "register": "narrative", "passage": passage}})
 	code, m := p.call(t, tok, "POST", "/api/admin/v1/entries", map[string]any{"type": "daily_drop", "title": "1 Dec again",
 		"fields": map[string]any{"date": "2026-12-01", "register": "narrative", "passage": passage}})

@@ -22,6 +22,7 @@ import (
 	"github.com/inklingcms/inkling/engine/pluginjobs"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/engine/related"
 	"github.com/inklingcms/inkling/engine/scheduler"
 	"github.com/inklingcms/inkling/engine/webhooks"
 	"github.com/inklingcms/inkling/engine/workflow"
@@ -117,6 +118,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 	dlv := delivery.New(db, types)
 
 	plugins := pluginhost.New(pluginhost.Config{DB: db, Types: types, Delivery: dlv, Builtins: builtinCommands(),
+		Related: relatedService{Ranker: related.New(db, types), Service: dlv},
 		Dir: c.String("plugins-dir"), Logger: log, HostVersion: buildVersion(), CallTimeout: c.Duration("plugin-timeout")})
 	pjobs := pluginjobs.New(queue, plugins)
 	plugins.SetJobs(pjobs)
@@ -216,4 +218,11 @@ func previewSigner(log *slog.Logger) (*preview.Signer, error) {
 		return nil, fmt.Errorf("INKLING_SECRET_KEY: %w", err)
 	}
 	return s, nil
+}
+
+// relatedService serves the plugins' RelatedEntries: the engine's ranker
+// for the ranking, the delivery service for the rendered entries.
+type relatedService struct {
+	related.Ranker
+	*delivery.Service
 }

@@ -94,9 +94,10 @@ type Config struct {
 	// Jobs, Cache and Media back EnqueueJob, InvalidateCache and PutMedia;
 	// nil: the RPC answers Unimplemented ("... is not available in this
 	// server yet").
-	Jobs  JobEnqueuer
-	Cache CacheInvalidator
-	Media MediaStore
+	Jobs    JobEnqueuer
+	Cache   CacheInvalidator
+	Media   MediaStore
+	Related RelatedService
 
 	// Builtins maps the name of each built-in plugin to a factory of the
 	// command that serves it (the inkling binary re-executing itself as

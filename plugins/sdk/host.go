@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"maps"
@@ -390,4 +391,43 @@ func entryFromProto(pe *pluginv1.Entry) (*Entry, error) {
 		*ts.out = t
 	}
 	return e, nil
+}
+
+// RelatedParams asks for the published entries most related to a seed:
+// those sharing the most terms of a tags field (ties by id).
+type RelatedParams struct {
+	Type  string // content type of the seed and the results
+	Field string // an indexed tags field of Type
+	Seed  string // the seed entry id (never in the results)
+	// FilterField/FilterValues keep only entries whose indexed field has
+	// one of the values (e.g. register ∈ {devotional, letters}).
+	FilterField  string
+	FilterValues []string
+	Limit        int // default 20, at most 50
+}
+
+// RelatedHit is a related entry, as the delivery API returns it.
+type RelatedHit struct {
+	ID      string
+	Overlap int
+	Item    json.RawMessage
+}
+
+// Related ranks related entries with the engine's ranker (GIN-indexed
+// array overlap on PostgreSQL). Scope entries:read.
+func (h *Host) Related(ctx context.Context, p RelatedParams) ([]RelatedHit, error) {
+	c, err := h.rpc()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.RelatedEntries(ctx, &pluginv1.RelatedRequest{Type: p.Type, Field: p.Field, SeedId: p.Seed,
+		FilterField: p.FilterField, FilterValues: p.FilterValues, Limit: int32(min(max(p.Limit, 0), 1<<20))})
+	if err != nil {
+		return nil, hostError("RelatedEntries", err)
+	}
+	out := make([]RelatedHit, 0, len(resp.GetHits()))
+	for _, hit := range resp.GetHits() {
+		out = append(out, RelatedHit{ID: hit.GetId(), Overlap: int(hit.GetOverlap()), Item: hit.GetItemJson()})
+	}
+	return out, nil
 }

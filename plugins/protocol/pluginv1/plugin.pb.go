@@ -1858,6 +1858,194 @@ func (x *ActionResponse) GetDiagnostics() []*Diagnostic {
 	return nil
 }
 
+type RelatedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Field         string                 `protobuf:"bytes,2,opt,name=field,proto3" json:"field,omitempty"` // an indexed tags field
+	SeedId        string                 `protobuf:"bytes,3,opt,name=seed_id,json=seedId,proto3" json:"seed_id,omitempty"`
+	FilterField   string                 `protobuf:"bytes,4,opt,name=filter_field,json=filterField,proto3" json:"filter_field,omitempty"`    // optional: keep entries whose indexed field...
+	FilterValues  []string               `protobuf:"bytes,5,rep,name=filter_values,json=filterValues,proto3" json:"filter_values,omitempty"` // ...has one of these values
+	Limit         int32                  `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`                                  // default 20, at most 50
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RelatedRequest) Reset() {
+	*x = RelatedRequest{}
+	mi := &file_plugin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RelatedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RelatedRequest) ProtoMessage() {}
+
+func (x *RelatedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RelatedRequest.ProtoReflect.Descriptor instead.
+func (*RelatedRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RelatedRequest) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *RelatedRequest) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *RelatedRequest) GetSeedId() string {
+	if x != nil {
+		return x.SeedId
+	}
+	return ""
+}
+
+func (x *RelatedRequest) GetFilterField() string {
+	if x != nil {
+		return x.FilterField
+	}
+	return ""
+}
+
+func (x *RelatedRequest) GetFilterValues() []string {
+	if x != nil {
+		return x.FilterValues
+	}
+	return nil
+}
+
+func (x *RelatedRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type RelatedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hits          []*RelatedHit          `protobuf:"bytes,1,rep,name=hits,proto3" json:"hits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RelatedResponse) Reset() {
+	*x = RelatedResponse{}
+	mi := &file_plugin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RelatedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RelatedResponse) ProtoMessage() {}
+
+func (x *RelatedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RelatedResponse.ProtoReflect.Descriptor instead.
+func (*RelatedResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *RelatedResponse) GetHits() []*RelatedHit {
+	if x != nil {
+		return x.Hits
+	}
+	return nil
+}
+
+type RelatedHit struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Overlap       int32                  `protobuf:"varint,2,opt,name=overlap,proto3" json:"overlap,omitempty"`
+	ItemJson      []byte                 `protobuf:"bytes,3,opt,name=item_json,json=itemJson,proto3" json:"item_json,omitempty"` // the entry as the delivery API returns it
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RelatedHit) Reset() {
+	*x = RelatedHit{}
+	mi := &file_plugin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RelatedHit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RelatedHit) ProtoMessage() {}
+
+func (x *RelatedHit) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RelatedHit.ProtoReflect.Descriptor instead.
+func (*RelatedHit) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RelatedHit) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RelatedHit) GetOverlap() int32 {
+	if x != nil {
+		return x.Overlap
+	}
+	return 0
+}
+
+func (x *RelatedHit) GetItemJson() []byte {
+	if x != nil {
+		return x.ItemJson
+	}
+	return nil
+}
+
 type GetEntryRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1868,7 +2056,7 @@ type GetEntryRequest struct {
 
 func (x *GetEntryRequest) Reset() {
 	*x = GetEntryRequest{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1880,7 +2068,7 @@ func (x *GetEntryRequest) String() string {
 func (*GetEntryRequest) ProtoMessage() {}
 
 func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1893,7 +2081,7 @@ func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetEntryRequest) GetId() string {
@@ -1919,7 +2107,7 @@ type GetEntryResponse struct {
 
 func (x *GetEntryResponse) Reset() {
 	*x = GetEntryResponse{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2119,7 @@ func (x *GetEntryResponse) String() string {
 func (*GetEntryResponse) ProtoMessage() {}
 
 func (x *GetEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2132,7 @@ func (x *GetEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryResponse.ProtoReflect.Descriptor instead.
 func (*GetEntryResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetEntryResponse) GetEntry() *Entry {
@@ -1967,7 +2155,7 @@ type ListEntriesRequest struct {
 
 func (x *ListEntriesRequest) Reset() {
 	*x = ListEntriesRequest{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1979,7 +2167,7 @@ func (x *ListEntriesRequest) String() string {
 func (*ListEntriesRequest) ProtoMessage() {}
 
 func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1992,7 +2180,7 @@ func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListEntriesRequest) GetType() string {
@@ -2040,7 +2228,7 @@ type ListEntriesResponse struct {
 
 func (x *ListEntriesResponse) Reset() {
 	*x = ListEntriesResponse{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2052,7 +2240,7 @@ func (x *ListEntriesResponse) String() string {
 func (*ListEntriesResponse) ProtoMessage() {}
 
 func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2065,7 +2253,7 @@ func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListEntriesResponse) GetEntries() []*Entry {
@@ -2097,7 +2285,7 @@ type SaveDraftRequest struct {
 
 func (x *SaveDraftRequest) Reset() {
 	*x = SaveDraftRequest{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2109,7 +2297,7 @@ func (x *SaveDraftRequest) String() string {
 func (*SaveDraftRequest) ProtoMessage() {}
 
 func (x *SaveDraftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2122,7 +2310,7 @@ func (x *SaveDraftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDraftRequest.ProtoReflect.Descriptor instead.
 func (*SaveDraftRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SaveDraftRequest) GetEntryId() string {
@@ -2184,7 +2372,7 @@ type SaveDraftResponse struct {
 
 func (x *SaveDraftResponse) Reset() {
 	*x = SaveDraftResponse{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2196,7 +2384,7 @@ func (x *SaveDraftResponse) String() string {
 func (*SaveDraftResponse) ProtoMessage() {}
 
 func (x *SaveDraftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2209,7 +2397,7 @@ func (x *SaveDraftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDraftResponse.ProtoReflect.Descriptor instead.
 func (*SaveDraftResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SaveDraftResponse) GetEntry() *Entry {
@@ -2234,7 +2422,7 @@ type GetSettingsRequest struct {
 
 func (x *GetSettingsRequest) Reset() {
 	*x = GetSettingsRequest{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2246,7 +2434,7 @@ func (x *GetSettingsRequest) String() string {
 func (*GetSettingsRequest) ProtoMessage() {}
 
 func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2259,7 +2447,7 @@ func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsRequest.ProtoReflect.Descriptor instead.
 func (*GetSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 type GetSettingsResponse struct {
@@ -2272,7 +2460,7 @@ type GetSettingsResponse struct {
 
 func (x *GetSettingsResponse) Reset() {
 	*x = GetSettingsResponse{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2284,7 +2472,7 @@ func (x *GetSettingsResponse) String() string {
 func (*GetSettingsResponse) ProtoMessage() {}
 
 func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2297,7 +2485,7 @@ func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsResponse.ProtoReflect.Descriptor instead.
 func (*GetSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetSettingsResponse) GetSettings() map[string]string {
@@ -2325,7 +2513,7 @@ type EnqueueJobRequest struct {
 
 func (x *EnqueueJobRequest) Reset() {
 	*x = EnqueueJobRequest{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2337,7 +2525,7 @@ func (x *EnqueueJobRequest) String() string {
 func (*EnqueueJobRequest) ProtoMessage() {}
 
 func (x *EnqueueJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2350,7 +2538,7 @@ func (x *EnqueueJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJobRequest.ProtoReflect.Descriptor instead.
 func (*EnqueueJobRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *EnqueueJobRequest) GetKind() string {
@@ -2383,7 +2571,7 @@ type EnqueueJobResponse struct {
 
 func (x *EnqueueJobResponse) Reset() {
 	*x = EnqueueJobResponse{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2395,7 +2583,7 @@ func (x *EnqueueJobResponse) String() string {
 func (*EnqueueJobResponse) ProtoMessage() {}
 
 func (x *EnqueueJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2408,7 +2596,7 @@ func (x *EnqueueJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJobResponse.ProtoReflect.Descriptor instead.
 func (*EnqueueJobResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *EnqueueJobResponse) GetJobId() string {
@@ -2427,7 +2615,7 @@ type InvalidateCacheRequest struct {
 
 func (x *InvalidateCacheRequest) Reset() {
 	*x = InvalidateCacheRequest{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2439,7 +2627,7 @@ func (x *InvalidateCacheRequest) String() string {
 func (*InvalidateCacheRequest) ProtoMessage() {}
 
 func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2452,7 +2640,7 @@ func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheRequest.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *InvalidateCacheRequest) GetTags() []string {
@@ -2470,7 +2658,7 @@ type InvalidateCacheResponse struct {
 
 func (x *InvalidateCacheResponse) Reset() {
 	*x = InvalidateCacheResponse{}
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2482,7 +2670,7 @@ func (x *InvalidateCacheResponse) String() string {
 func (*InvalidateCacheResponse) ProtoMessage() {}
 
 func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2495,7 +2683,7 @@ func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheResponse.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 type PutMediaRequest struct {
@@ -2509,7 +2697,7 @@ type PutMediaRequest struct {
 
 func (x *PutMediaRequest) Reset() {
 	*x = PutMediaRequest{}
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2521,7 +2709,7 @@ func (x *PutMediaRequest) String() string {
 func (*PutMediaRequest) ProtoMessage() {}
 
 func (x *PutMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2534,7 +2722,7 @@ func (x *PutMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutMediaRequest.ProtoReflect.Descriptor instead.
 func (*PutMediaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PutMediaRequest) GetFilename() string {
@@ -2568,7 +2756,7 @@ type PutMediaResponse struct {
 
 func (x *PutMediaResponse) Reset() {
 	*x = PutMediaResponse{}
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2580,7 +2768,7 @@ func (x *PutMediaResponse) String() string {
 func (*PutMediaResponse) ProtoMessage() {}
 
 func (x *PutMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2593,7 +2781,7 @@ func (x *PutMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutMediaResponse.ProtoReflect.Descriptor instead.
 func (*PutMediaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *PutMediaResponse) GetKey() string {
@@ -2778,7 +2966,21 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0eActionResponse\x12\x1f\n" +
 	"\vresult_json\x18\x01 \x01(\fR\n" +
 	"resultJson\x12?\n" +
-	"\vdiagnostics\x18\x02 \x03(\v2\x1d.inkling.plugin.v1.DiagnosticR\vdiagnostics\"?\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x1d.inkling.plugin.v1.DiagnosticR\vdiagnostics\"\xb1\x01\n" +
+	"\x0eRelatedRequest\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x14\n" +
+	"\x05field\x18\x02 \x01(\tR\x05field\x12\x17\n" +
+	"\aseed_id\x18\x03 \x01(\tR\x06seedId\x12!\n" +
+	"\ffilter_field\x18\x04 \x01(\tR\vfilterField\x12#\n" +
+	"\rfilter_values\x18\x05 \x03(\tR\ffilterValues\x12\x14\n" +
+	"\x05limit\x18\x06 \x01(\x05R\x05limit\"D\n" +
+	"\x0fRelatedResponse\x121\n" +
+	"\x04hits\x18\x01 \x03(\v2\x1d.inkling.plugin.v1.RelatedHitR\x04hits\"S\n" +
+	"\n" +
+	"RelatedHit\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aoverlap\x18\x02 \x01(\x05R\aoverlap\x12\x1b\n" +
+	"\titem_json\x18\x03 \x01(\fR\bitemJson\"?\n" +
 	"\x0fGetEntryRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1c\n" +
 	"\tpublished\x18\x02 \x01(\bR\tpublished\"B\n" +
@@ -2846,7 +3048,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0eHandleEndpoint\x12\".inkling.plugin.v1.EndpointRequest\x1a#.inkling.plugin.v1.EndpointResponse\x12G\n" +
 	"\x06RunJob\x12\x1d.inkling.plugin.v1.JobRequest\x1a\x1e.inkling.plugin.v1.JobResponse\x12P\n" +
 	"\tRunAction\x12 .inkling.plugin.v1.ActionRequest\x1a!.inkling.plugin.v1.ActionResponse\x12J\n" +
-	"\aRunTask\x12\x1e.inkling.plugin.v1.TaskRequest\x1a\x1f.inkling.plugin.v1.TaskResponse2\x89\x05\n" +
+	"\aRunTask\x12\x1e.inkling.plugin.v1.TaskRequest\x1a\x1f.inkling.plugin.v1.TaskResponse2\xe2\x05\n" +
 	"\x04Host\x12S\n" +
 	"\bGetEntry\x12\".inkling.plugin.v1.GetEntryRequest\x1a#.inkling.plugin.v1.GetEntryResponse\x12\\\n" +
 	"\vListEntries\x12%.inkling.plugin.v1.ListEntriesRequest\x1a&.inkling.plugin.v1.ListEntriesResponse\x12V\n" +
@@ -2855,7 +3057,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\n" +
 	"EnqueueJob\x12$.inkling.plugin.v1.EnqueueJobRequest\x1a%.inkling.plugin.v1.EnqueueJobResponse\x12h\n" +
 	"\x0fInvalidateCache\x12).inkling.plugin.v1.InvalidateCacheRequest\x1a*.inkling.plugin.v1.InvalidateCacheResponse\x12S\n" +
-	"\bPutMedia\x12\".inkling.plugin.v1.PutMediaRequest\x1a#.inkling.plugin.v1.PutMediaResponseB9Z7github.com/inklingcms/inkling/plugins/protocol/pluginv1b\x06proto3"
+	"\bPutMedia\x12\".inkling.plugin.v1.PutMediaRequest\x1a#.inkling.plugin.v1.PutMediaResponse\x12W\n" +
+	"\x0eRelatedEntries\x12!.inkling.plugin.v1.RelatedRequest\x1a\".inkling.plugin.v1.RelatedResponseB9Z7github.com/inklingcms/inkling/plugins/protocol/pluginv1b\x06proto3"
 
 var (
 	file_plugin_proto_rawDescOnce sync.Once
@@ -2869,7 +3072,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 	return file_plugin_proto_rawDescData
 }
 
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_plugin_proto_goTypes = []any{
 	(*Diagnostic)(nil),              // 0: inkling.plugin.v1.Diagnostic
 	(*Principal)(nil),               // 1: inkling.plugin.v1.Principal
@@ -2898,27 +3101,30 @@ var file_plugin_proto_goTypes = []any{
 	(*TaskResponse)(nil),            // 24: inkling.plugin.v1.TaskResponse
 	(*ActionRequest)(nil),           // 25: inkling.plugin.v1.ActionRequest
 	(*ActionResponse)(nil),          // 26: inkling.plugin.v1.ActionResponse
-	(*GetEntryRequest)(nil),         // 27: inkling.plugin.v1.GetEntryRequest
-	(*GetEntryResponse)(nil),        // 28: inkling.plugin.v1.GetEntryResponse
-	(*ListEntriesRequest)(nil),      // 29: inkling.plugin.v1.ListEntriesRequest
-	(*ListEntriesResponse)(nil),     // 30: inkling.plugin.v1.ListEntriesResponse
-	(*SaveDraftRequest)(nil),        // 31: inkling.plugin.v1.SaveDraftRequest
-	(*SaveDraftResponse)(nil),       // 32: inkling.plugin.v1.SaveDraftResponse
-	(*GetSettingsRequest)(nil),      // 33: inkling.plugin.v1.GetSettingsRequest
-	(*GetSettingsResponse)(nil),     // 34: inkling.plugin.v1.GetSettingsResponse
-	(*EnqueueJobRequest)(nil),       // 35: inkling.plugin.v1.EnqueueJobRequest
-	(*EnqueueJobResponse)(nil),      // 36: inkling.plugin.v1.EnqueueJobResponse
-	(*InvalidateCacheRequest)(nil),  // 37: inkling.plugin.v1.InvalidateCacheRequest
-	(*InvalidateCacheResponse)(nil), // 38: inkling.plugin.v1.InvalidateCacheResponse
-	(*PutMediaRequest)(nil),         // 39: inkling.plugin.v1.PutMediaRequest
-	(*PutMediaResponse)(nil),        // 40: inkling.plugin.v1.PutMediaResponse
-	nil,                             // 41: inkling.plugin.v1.ConfigureRequest.SettingsEntry
-	nil,                             // 42: inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	nil,                             // 43: inkling.plugin.v1.EndpointRequest.QueryEntry
-	nil,                             // 44: inkling.plugin.v1.EndpointRequest.HeadersEntry
-	nil,                             // 45: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	nil,                             // 46: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	nil,                             // 47: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	(*RelatedRequest)(nil),          // 27: inkling.plugin.v1.RelatedRequest
+	(*RelatedResponse)(nil),         // 28: inkling.plugin.v1.RelatedResponse
+	(*RelatedHit)(nil),              // 29: inkling.plugin.v1.RelatedHit
+	(*GetEntryRequest)(nil),         // 30: inkling.plugin.v1.GetEntryRequest
+	(*GetEntryResponse)(nil),        // 31: inkling.plugin.v1.GetEntryResponse
+	(*ListEntriesRequest)(nil),      // 32: inkling.plugin.v1.ListEntriesRequest
+	(*ListEntriesResponse)(nil),     // 33: inkling.plugin.v1.ListEntriesResponse
+	(*SaveDraftRequest)(nil),        // 34: inkling.plugin.v1.SaveDraftRequest
+	(*SaveDraftResponse)(nil),       // 35: inkling.plugin.v1.SaveDraftResponse
+	(*GetSettingsRequest)(nil),      // 36: inkling.plugin.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),     // 37: inkling.plugin.v1.GetSettingsResponse
+	(*EnqueueJobRequest)(nil),       // 38: inkling.plugin.v1.EnqueueJobRequest
+	(*EnqueueJobResponse)(nil),      // 39: inkling.plugin.v1.EnqueueJobResponse
+	(*InvalidateCacheRequest)(nil),  // 40: inkling.plugin.v1.InvalidateCacheRequest
+	(*InvalidateCacheResponse)(nil), // 41: inkling.plugin.v1.InvalidateCacheResponse
+	(*PutMediaRequest)(nil),         // 42: inkling.plugin.v1.PutMediaRequest
+	(*PutMediaResponse)(nil),        // 43: inkling.plugin.v1.PutMediaResponse
+	nil,                             // 44: inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	nil,                             // 45: inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	nil,                             // 46: inkling.plugin.v1.EndpointRequest.QueryEntry
+	nil,                             // 47: inkling.plugin.v1.EndpointRequest.HeadersEntry
+	nil,                             // 48: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	nil,                             // 49: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	nil,                             // 50: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
 }
 var file_plugin_proto_depIdxs = []int32{
 	6,  // 0: inkling.plugin.v1.GetMetadataResponse.hooks:type_name -> inkling.plugin.v1.HookBinding
@@ -2928,65 +3134,68 @@ var file_plugin_proto_depIdxs = []int32{
 	5,  // 4: inkling.plugin.v1.GetMetadataResponse.task_kinds:type_name -> inkling.plugin.v1.TaskKindSpec
 	9,  // 5: inkling.plugin.v1.EndpointSpec.params:type_name -> inkling.plugin.v1.ParamSpec
 	0,  // 6: inkling.plugin.v1.GetSchemaResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	41, // 7: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	44, // 7: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
 	0,  // 8: inkling.plugin.v1.ConfigureResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
 	1,  // 9: inkling.plugin.v1.HookRequest.actor:type_name -> inkling.plugin.v1.Principal
 	0,  // 10: inkling.plugin.v1.HookResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
 	1,  // 11: inkling.plugin.v1.EventRequest.actor:type_name -> inkling.plugin.v1.Principal
 	2,  // 12: inkling.plugin.v1.EventRequest.entry:type_name -> inkling.plugin.v1.Entry
-	42, // 13: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	43, // 14: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
-	44, // 15: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
+	45, // 13: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	46, // 14: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
+	47, // 15: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
 	0,  // 16: inkling.plugin.v1.EndpointResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
 	2,  // 17: inkling.plugin.v1.TaskRequest.entry:type_name -> inkling.plugin.v1.Entry
 	1,  // 18: inkling.plugin.v1.ActionRequest.actor:type_name -> inkling.plugin.v1.Principal
 	0,  // 19: inkling.plugin.v1.ActionResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	2,  // 20: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
-	45, // 21: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	2,  // 22: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
-	2,  // 23: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
-	0,  // 24: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	46, // 25: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	47, // 26: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
-	3,  // 27: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
-	11, // 28: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
-	13, // 29: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
-	15, // 30: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
-	15, // 31: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
-	17, // 32: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
-	19, // 33: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
-	21, // 34: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
-	25, // 35: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
-	23, // 36: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
-	27, // 37: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
-	29, // 38: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
-	31, // 39: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
-	33, // 40: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
-	35, // 41: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
-	37, // 42: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
-	39, // 43: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
-	4,  // 44: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
-	12, // 45: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
-	14, // 46: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
-	16, // 47: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
-	16, // 48: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
-	18, // 49: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
-	20, // 50: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
-	22, // 51: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
-	26, // 52: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
-	24, // 53: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
-	28, // 54: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
-	30, // 55: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
-	32, // 56: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
-	34, // 57: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
-	36, // 58: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
-	38, // 59: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
-	40, // 60: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
-	44, // [44:61] is the sub-list for method output_type
-	27, // [27:44] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	29, // 20: inkling.plugin.v1.RelatedResponse.hits:type_name -> inkling.plugin.v1.RelatedHit
+	2,  // 21: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
+	48, // 22: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	2,  // 23: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
+	2,  // 24: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
+	0,  // 25: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	49, // 26: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	50, // 27: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	3,  // 28: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
+	11, // 29: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
+	13, // 30: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
+	15, // 31: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
+	15, // 32: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
+	17, // 33: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
+	19, // 34: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
+	21, // 35: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
+	25, // 36: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
+	23, // 37: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
+	30, // 38: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
+	32, // 39: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
+	34, // 40: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
+	36, // 41: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
+	38, // 42: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
+	40, // 43: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
+	42, // 44: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
+	27, // 45: inkling.plugin.v1.Host.RelatedEntries:input_type -> inkling.plugin.v1.RelatedRequest
+	4,  // 46: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
+	12, // 47: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
+	14, // 48: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
+	16, // 49: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
+	16, // 50: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
+	18, // 51: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
+	20, // 52: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
+	22, // 53: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
+	26, // 54: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
+	24, // 55: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
+	31, // 56: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
+	33, // 57: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
+	35, // 58: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
+	37, // 59: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
+	39, // 60: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
+	41, // 61: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
+	43, // 62: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
+	28, // 63: inkling.plugin.v1.Host.RelatedEntries:output_type -> inkling.plugin.v1.RelatedResponse
+	46, // [46:64] is the sub-list for method output_type
+	28, // [28:46] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -3000,7 +3209,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   48,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

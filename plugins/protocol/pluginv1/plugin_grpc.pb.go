@@ -508,6 +508,7 @@ const (
 	Host_EnqueueJob_FullMethodName      = "/inkling.plugin.v1.Host/EnqueueJob"
 	Host_InvalidateCache_FullMethodName = "/inkling.plugin.v1.Host/InvalidateCache"
 	Host_PutMedia_FullMethodName        = "/inkling.plugin.v1.Host/PutMedia"
+	Host_RelatedEntries_FullMethodName  = "/inkling.plugin.v1.Host/RelatedEntries"
 )
 
 // HostClient is the client API for Host service.
@@ -521,6 +522,9 @@ type HostClient interface {
 	EnqueueJob(ctx context.Context, in *EnqueueJobRequest, opts ...grpc.CallOption) (*EnqueueJobResponse, error)
 	InvalidateCache(ctx context.Context, in *InvalidateCacheRequest, opts ...grpc.CallOption) (*InvalidateCacheResponse, error)
 	PutMedia(ctx context.Context, in *PutMediaRequest, opts ...grpc.CallOption) (*PutMediaResponse, error)
+	// Published entries sharing the most terms of a tags field with a seed
+	// entry, ranked by overlap then id (the engine's related ranker).
+	RelatedEntries(ctx context.Context, in *RelatedRequest, opts ...grpc.CallOption) (*RelatedResponse, error)
 }
 
 type hostClient struct {
@@ -601,6 +605,16 @@ func (c *hostClient) PutMedia(ctx context.Context, in *PutMediaRequest, opts ...
 	return out, nil
 }
 
+func (c *hostClient) RelatedEntries(ctx context.Context, in *RelatedRequest, opts ...grpc.CallOption) (*RelatedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RelatedResponse)
+	err := c.cc.Invoke(ctx, Host_RelatedEntries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -612,6 +626,9 @@ type HostServer interface {
 	EnqueueJob(context.Context, *EnqueueJobRequest) (*EnqueueJobResponse, error)
 	InvalidateCache(context.Context, *InvalidateCacheRequest) (*InvalidateCacheResponse, error)
 	PutMedia(context.Context, *PutMediaRequest) (*PutMediaResponse, error)
+	// Published entries sharing the most terms of a tags field with a seed
+	// entry, ranked by overlap then id (the engine's related ranker).
+	RelatedEntries(context.Context, *RelatedRequest) (*RelatedResponse, error)
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -642,6 +659,9 @@ func (UnimplementedHostServer) InvalidateCache(context.Context, *InvalidateCache
 }
 func (UnimplementedHostServer) PutMedia(context.Context, *PutMediaRequest) (*PutMediaResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PutMedia not implemented")
+}
+func (UnimplementedHostServer) RelatedEntries(context.Context, *RelatedRequest) (*RelatedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RelatedEntries not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -790,6 +810,24 @@ func _Host_PutMedia_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_RelatedEntries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RelatedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).RelatedEntries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_RelatedEntries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).RelatedEntries(ctx, req.(*RelatedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -824,6 +862,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PutMedia",
 			Handler:    _Host_PutMedia_Handler,
+		},
+		{
+			MethodName: "RelatedEntries",
+			Handler:    _Host_RelatedEntries_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
