@@ -79,6 +79,34 @@ func TestE2EBuiltinPlugin(t *testing.T) {
 		t.Fatalf("second drop for the same date and register: %d %v", code, m)
 	}
 
+	// Today's passage, with audio gated by the work's rights.
+	narnia := mk(map[string]any{"type": "work", "title": "The Magician's Nephew", "fields": map[string]any{"year": 1955, "kind": "book",
+		"rights": map[string]any{"audio_allowed": false}}})
+	withAudio := mk(map[string]any{"type": "passage", "title": "Solid people", "fields": map[string]any{"work": work, "register": "devotional",
+		"audio": "audio/solid.mp3", "body": []any{map[string]any{"type": "paragraph", "value": "They were **solid**."}}}})
+	noRights := mk(map[string]any{"type": "passage", "title": "The wood between the worlds", "fields": map[string]any{"work": narnia,
+		"register": "narrative", "audio": "audio/wood.mp3", "body": []any{map[string]any{"type": "paragraph", "value": "A quiet wood."}}}})
+	mk(map[string]any{"type": "daily_drop", "title": "2 Dec", "fields": map[string]any{"date": "2026-12-02", "register": "devotional", "passage": withAudio}})
+	mk(map[string]any{"type": "daily_drop", "title": "3 Dec", "fields": map[string]any{"date": "2026-12-03", "register": "narrative", "passage": noRights}})
+	code, td := p.call(t, "", "GET", "/api/v1/today?register=devotional&date=2026-12-02", nil)
+	if code != 200 || td["audio_url"] != "/audio/solid.mp3" || !strings.Contains(fmt.Sprint(td["passage"]), "<strong>solid</strong>") ||
+		!strings.Contains(fmt.Sprint(td["work"]), "bookshop.example") {
+		t.Fatalf("today (audio allowed): %d %v", code, td)
+	}
+	code, td = p.call(t, "", "GET", "/api/v1/today?register=narrative&date=2026-12-03", nil)
+	if code != 200 || td["audio_url"] != nil || strings.Contains(fmt.Sprint(td), "wood.mp3") {
+		t.Fatalf("today (no audio rights) leaks audio: %d %v", code, td)
+	}
+	if code, _ := p.call(t, "", "GET", "/api/v1/today?register=poetry&date=2026-12-03", nil); code != 404 {
+		t.Fatalf("no drop: %d", code)
+	}
+	if code, _ := p.call(t, "", "GET", "/api/v1/today?register=nope", nil); code != 422 {
+		t.Fatalf("bad register: %d", code)
+	}
+	if code, wv := p.call(t, "", "GET", "/api/v1/works/"+narnia, nil); code != 200 || wv["audio_allowed"] != false {
+		t.Fatalf("work: %d %v", code, wv)
+	}
+
 	// A workflow whose first task the plugin decides (cslewis.tags_reviewed).
 	if code, m := p.call(t, tok, "POST", "/api/admin/v1/workflows", map[string]any{"name": "Passage review", "types": []string{"passage"},
 		"require_approval": true, "tasks": []any{

@@ -20,7 +20,7 @@ func Plugin() *sdk.Plugin {
 		ContentTypes: []contenttypes.ContentType{workType(), passageType(), dailyDropType(), articleType()},
 		Scopes:       []string{sdk.ScopeEntriesRead},
 		Validate:     []sdk.ValidateHook{{Types: []string{"daily_drop"}, Func: validateDrop}},
-		Endpoints:    []sdk.Endpoint{relatedEndpoint()},
+		Endpoints:    []sdk.Endpoint{todayEndpoint(), relatedEndpoint(), workEndpoint()},
 		TaskKinds: []sdk.TaskKind{{Name: "tags_reviewed", Label: "Tags reviewed",
 			Description: "Passes a passage on once an editor has reviewed its (AI-drafted) tags.", Run: tagsReviewed}},
 	}

@@ -3,6 +3,7 @@ package cslewis
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/plugins/sdk"
@@ -67,5 +68,20 @@ func TestTagsReviewedTask(t *testing.T) {
 				t.Fatalf("decision %+v %v, want %s", d, err, tc.result)
 			}
 		})
+	}
+}
+
+func TestTodayInEditorialTimeZone(t *testing.T) {
+	at := time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC)
+	for _, tc := range []struct{ tz, want string }{
+		{"", "2026-12-01"}, {"UTC", "2026-12-01"}, {"Europe/London", "2026-12-01"}, {"Asia/Tokyo", "2026-12-02"}, {"America/Los_Angeles", "2026-12-01"},
+	} {
+		got, err := Today(at, tc.tz)
+		if err != nil || got != tc.want {
+			t.Errorf("Today(%s) = %q %v, want %s", tc.tz, got, err, tc.want)
+		}
+	}
+	if _, err := Today(at, "Mars/Olympus"); err == nil {
+		t.Error("an unknown time zone is accepted")
 	}
 }
