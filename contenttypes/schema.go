@@ -37,7 +37,16 @@ func (ct *ContentType) JSONSchema(mode SchemaMode) map[string]any {
 	if ct == nil {
 		return map[string]any{}
 	}
-	s := objectSchema(ct.Fields, mode, 1)
+	fields := ct.Fields
+	if mode == SchemaOutput {
+		fields = nil
+		for _, f := range ct.Fields {
+			if !f.Private {
+				fields = append(fields, f)
+			}
+		}
+	}
+	s := objectSchema(fields, mode, 1)
 	if ct.Label != "" {
 		s["title"] = ct.Label
 	}

@@ -88,6 +88,11 @@ type Field struct {
 	// Indexed projects the field into the delivery index, making it
 	// filterable and sortable through /api/v1 (top-level fields only).
 	Indexed bool `json:"indexed,omitempty"`
+	// Private keeps a top-level field out of the delivery API: editors and
+	// plugins see it, apps never do (e.g. review notes, or an asset that a
+	// plugin's own endpoint hands out only under conditions). It cannot be
+	// indexed, since filters would reveal it.
+	Private bool `json:"private,omitempty"`
 
 	// Strings (text, longtext, richtext): length bounds in runes.
 	MinLength *int `json:"min_length,omitempty"`
@@ -178,3 +183,27 @@ var ReservedFieldNames = []string{"id", "type", "title", "slug", "parent", "path
 	"created_at", "updated_at", "published_at", "first_published_at", "fields", "meta"}
 
 func (f Field) String() string { return fmt.Sprintf("%s(%s)", f.Name, f.Kind) }
+
+// Public returns v without the values of private top-level fields (a
+// shallow copy; v itself is not changed).
+func (ct *ContentType) Public(v Values) Values {
+	out := make(Values, len(v))
+	for k, val := range v {
+		if f, ok := ct.Field(k); ok && f.Private {
+			continue
+		}
+		out[k] = val
+	}
+	return out
+}
+
+// PrivateFields lists the names of the private top-level fields.
+func (ct *ContentType) PrivateFields() []string {
+	var out []string
+	for _, f := range ct.Fields {
+		if f.Private {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}

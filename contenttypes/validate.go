@@ -186,6 +186,9 @@ func (v *validator) field(f *Field, path string, lvl level, depth int) {
 	}
 
 	// Index.
+	if f.Private && (lvl != levelTop || f.Indexed) {
+		v.errorf(path+".private", "only top-level, unindexed fields can be private")
+	}
 	if f.Indexed {
 		switch {
 		case lvl != levelTop:

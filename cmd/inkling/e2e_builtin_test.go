@@ -3,10 +3,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inklingcms/inkling/engine/testdb"
 )
 
 // TestE2EBuiltinPlugin: the first-party cslewis plugin ships inside the
@@ -48,6 +51,13 @@ func TestE2EBuiltinPlugin(t *testing.T) {
 	if code, m := p.call(t, "", "GET", "/api/v1/content/passage/"+passage+"?expand=work", nil); code != 200 ||
 		!strings.Contains(fmt.Sprint(m), "The Great Divorce") {
 		t.Fatalf("delivered passage: %d %v", code, m)
+	}
+	// The delivery document, with the plugin's endpoints and types, lints clean.
+	if code, doc := p.call(t, "", "GET", "/api/v1/openapi.json", nil); code != 200 || doc["paths"].(map[string]any)["/api/v1/today"] == nil {
+		t.Fatalf("openapi: %d", code)
+	} else {
+		b, _ := json.Marshal(doc)
+		testdb.RedoclyLint(t, b)
 	}
 	// Dive deeper: passages ranked by shared motifs.
 	two := mk(map[string]any{"type": "passage", "title": "Two shared", "fields": map[string]any{"work": work, "register": "narrative",
@@ -96,6 +106,12 @@ func TestE2EBuiltinPlugin(t *testing.T) {
 	code, td = p.call(t, "", "GET", "/api/v1/today?register=narrative&date=2026-12-03", nil)
 	if code != 200 || td["audio_url"] != nil || strings.Contains(fmt.Sprint(td), "wood.mp3") {
 		t.Fatalf("today (no audio rights) leaks audio: %d %v", code, td)
+	}
+	// The generic content API never carries audio: the field is private.
+	for _, id := range []string{withAudio, noRights} {
+		if code, m := p.call(t, "", "GET", "/api/v1/content/passage/"+id, nil); code != 200 || strings.Contains(fmt.Sprint(m), ".mp3") {
+			t.Fatalf("generic passage %s leaks audio: %d %v", id, code, m)
+		}
 	}
 	if code, _ := p.call(t, "", "GET", "/api/v1/today?register=poetry&date=2026-12-03", nil); code != 404 {
 		t.Fatalf("no drop: %d", code)

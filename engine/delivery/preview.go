@@ -64,7 +64,7 @@ func (s *Service) Preview(ctx context.Context, gq GetQuery, c preview.Claims) (*
 	if err != nil {
 		return nil, fmt.Errorf("error decoding revision %s: %w", revID, err)
 	}
-	rendered, err := marshalJSON(t.Render(values, s.renderer))
+	rendered, err := marshalJSON(t.Render(t.Public(values), s.renderer))
 	if err != nil {
 		return nil, err
 	}

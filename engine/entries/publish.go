@@ -82,7 +82,7 @@ func (s *Service) publishTx(ctx context.Context, tx bun.Tx, actor auth.Principal
 		if err != nil {
 			return err
 		}
-		rendered, err := marshalJSON(t.Render(c.values, s.renderer))
+		rendered, err := marshalJSON(t.Render(t.Public(c.values), s.renderer))
 		if err != nil {
 			return fmt.Errorf("error rendering entry %s: %w", e.ID, err)
 		}
@@ -132,7 +132,7 @@ func (s *Service) publishTx(ctx context.Context, tx bun.Tx, actor auth.Principal
 			return err
 		}
 		if err := projection.WriteSearch(ctx, tx, s.db.Backend == store.Postgres, t.Key, e.ID, c.title,
-			projection.SearchText(&t.ContentType, c.values)); err != nil {
+			projection.SearchText(&t.ContentType, t.Public(c.values))); err != nil {
 			return err
 		}
 		if err := recordChange(ctx, tx, e, op, now); err != nil {

@@ -5,9 +5,12 @@
 package projection
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -137,4 +140,56 @@ func writeTerms(ctx context.Context, db bun.IDB, typeKey, entryID string, idx []
 		}
 	}
 	return nil
+}
+
+// PrivateChanged reports whether two definitions keep different fields out
+// of delivery.
+func PrivateChanged(old, new *contenttypes.ContentType) bool {
+	a, b := old.PrivateFields(), new.PrivateFields()
+	slices.Sort(a)
+	slices.Sort(b)
+	return !slices.Equal(a, b)
+}
+
+// RenderDocs renders the delivery documents (entries.rendered) of every
+// live entry of ct again, in batches, inside db (the transaction that
+// changes the type): needed when the set of private fields changes.
+func RenderDocs(ctx context.Context, db bun.IDB, ct *contenttypes.ContentType, r *contenttypes.Renderer) ([]string, error) {
+	const batch = 500
+	after := ""
+	var ids []string
+	for {
+		var live []struct {
+			ID     string `bun:"id"`
+			Fields []byte `bun:"fields"`
+		}
+		q := db.NewSelect().Table("entries").Column("id", "fields").
+			Where("type_key = ? AND live = ?", ct.Key, true).OrderExpr("id ASC").Limit(batch)
+		if after != "" {
+			q = q.Where("id > ?", after)
+		}
+		if err := q.Scan(ctx, &live); err != nil {
+			return ids, fmt.Errorf("error reading live %s entries: %w", ct.Key, err)
+		}
+		for _, e := range live {
+			v, err := contenttypes.DecodeValues(e.Fields)
+			if err != nil {
+				return ids, fmt.Errorf("error decoding entry %s: %w", e.ID, err)
+			}
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false) // as entries stores them
+			if err := enc.Encode(ct.Render(ct.Public(v), r)); err != nil {
+				return ids, err
+			}
+			if _, err := db.NewUpdate().Table("entries").Set("rendered = ?", strings.TrimSpace(b.String())).Where("id = ?", e.ID).Exec(ctx); err != nil {
+				return ids, fmt.Errorf("error rendering %s: %w", e.ID, err)
+			}
+			after = e.ID
+			ids = append(ids, e.ID)
+		}
+		if len(live) < batch {
+			return ids, nil
+		}
+	}
 }

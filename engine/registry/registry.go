@@ -21,6 +21,7 @@ import (
 
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/apperr"
+	"github.com/inklingcms/inkling/engine/cache"
 	"github.com/inklingcms/inkling/engine/projection"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/uptrace/bun"
@@ -57,8 +58,9 @@ func (r *row) toType() (*Type, error) {
 
 // Registry is the content type registry. It is safe for concurrent use.
 type Registry struct {
-	db  *store.DB
-	now func() time.Time
+	db       *store.DB
+	now      func() time.Time
+	renderer *contenttypes.Renderer
 
 	mu    sync.RWMutex
 	types map[string]*Type
@@ -66,7 +68,7 @@ type Registry struct {
 
 // New returns a registry backed by db. Call Load to read stored types.
 func New(db *store.DB) *Registry {
-	return &Registry{db: db, now: time.Now, types: map[string]*Type{}}
+	return &Registry{db: db, now: time.Now, types: map[string]*Type{}, renderer: contenttypes.NewRenderer()}
 }
 
 // Load reads every stored type into memory.
@@ -176,6 +178,21 @@ func (r *Registry) Register(ctx context.Context, ct contenttypes.ContentType, op
 			Set("version = ?", version).Set("updated_at = ?", now).
 			Where("key = ?", ct.Key).Exec(ctx); err != nil {
 			return fmt.Errorf("error updating content type %s: %w", ct.Key, err)
+		}
+		if projection.PrivateChanged(&oldType.ContentType, &ct) {
+			// What delivery may show changed: render the live documents again
+			// (and their cached responses go with the type's invalidation).
+			ids, err := projection.RenderDocs(ctx, tx, &ct, r.renderer)
+			if err != nil {
+				return err
+			}
+			tags := []string{cache.TypeTag(ct.Key)}
+			for _, id := range ids {
+				tags = append(tags, cache.EntryTag(id))
+			}
+			if err := cache.RecordTx(ctx, tx, tags...); err != nil {
+				return err
+			}
 		}
 		if projection.IndexedChanged(&oldType.ContentType, &ct) {
 			// Entries published before the change must be filterable by

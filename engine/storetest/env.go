@@ -109,3 +109,17 @@ func count(t testing.TB, db *store.DB, table string) int {
 	}
 	return int(n)
 }
+
+func entriesCreate(typ, title string, fields map[string]any) entries.CreateInput {
+	b, _ := json.Marshal(fields)
+	return entries.CreateInput{Type: typ, Title: title, Fields: b}
+}
+
+func mustJSONString(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -42,6 +42,7 @@ func Exercise(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Workflow", testWorkflow},
 		{"Changes", testChanges},
 		{"Search", testSearch},
+		{"PrivateFields", testPrivateFields},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

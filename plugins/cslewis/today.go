@@ -122,7 +122,7 @@ func todayEndpoint() sdk.Endpoint {
 		ResponseSchema: map[string]any{"type": "object", "required": []any{"date", "register", "passage", "work", "audio_url", "featured_image_url"},
 			"properties": map[string]any{
 				"date": map[string]any{"type": "string", "format": "date"}, "register": map[string]any{"type": "string"},
-				"passage": map[string]any{"type": "object"}, "work": map[string]any{"type": []any{"object", "null"}},
+				"passage": map[string]any{"type": "object"}, "work": map[string]any{"oneOf": []any{workSchema, map[string]any{"type": "null"}}},
 				"audio_url":          map[string]any{"type": []any{"string", "null"}, "description": "null when the work has no audio rights"},
 				"featured_image_url": map[string]any{"type": []any{"string", "null"}},
 				"note":               map[string]any{"type": "object"}, "drop": map[string]any{"type": "object"},
@@ -227,7 +227,7 @@ func workEndpoint() sdk.Endpoint {
 	return sdk.Endpoint{
 		Method: "GET", Path: "/works/{id}", Summary: "A work, with its purchase links and rights",
 		Params:         []sdk.Param{{Name: "id", In: sdk.InPath, Required: true, Description: "the work id"}},
-		ResponseSchema: map[string]any{"type": "object", "required": []any{"id", "title", "purchase_links", "audio_allowed"}},
+		ResponseSchema: workSchema,
 		CacheMaxAge:    5 * time.Minute,
 		Handle: func(ctx context.Context, h *sdk.Host, r *sdk.Request) (*sdk.Response, error) {
 			w, err := h.GetEntry(ctx, r.PathParam("id"), true)
@@ -240,4 +240,22 @@ func workEndpoint() sdk.Endpoint {
 			return sdk.OK(workView(h, w), w.ID), nil
 		},
 	}
+}
+
+var workSchema = map[string]any{
+	"type":     "object",
+	"required": []any{"id", "title", "author", "kind", "cover_url", "audio_allowed", "purchase_links"},
+	"properties": map[string]any{
+		"id": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
+		"author": map[string]any{"type": "string"}, "year": map[string]any{"type": "integer"},
+		"kind":          map[string]any{"type": "string", "enum": anySlice(WorkKinds)},
+		"cover_url":     map[string]any{"type": []any{"string", "null"}},
+		"audio_allowed": map[string]any{"type": "boolean", "description": "narrated audio may be served for passages of this work"},
+		"purchase_links": map[string]any{"type": "array", "description": "the source ladder, in order", "items": map[string]any{
+			"type": "object", "required": []any{"label", "url"},
+			"properties": map[string]any{"label": map[string]any{"type": "string"}, "url": map[string]any{"type": "string"},
+				"retailer": map[string]any{"type": "string"}, "affiliate": map[string]any{"type": "boolean"}},
+		}},
+		"description": map[string]any{"type": "object", "description": "rich text: {markdown, html}"},
+	},
 }

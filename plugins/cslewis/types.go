@@ -70,7 +70,7 @@ func passageType() contenttypes.ContentType {
 			{Name: "location", Label: "Location", Help: "Page or position in the edition.", Kind: contenttypes.KindText},
 			{Name: "register", Label: "Register", Kind: contenttypes.KindSelect, Required: true, Indexed: true, Choices: choices(Registers)},
 			{Name: "motifs", Label: "Motifs", Kind: contenttypes.KindTags, Indexed: true, Taxonomy: "motifs", MaxItems: intp(30)},
-			{Name: "tag_review", Label: "Tag review", Kind: contenttypes.KindStruct, Children: []contenttypes.Field{
+			{Name: "tag_review", Label: "Tag review", Kind: contenttypes.KindStruct, Private: true, Children: []contenttypes.Field{
 				{Name: "status", Label: "Status", Kind: contenttypes.KindSelect, Choices: choices([]string{"draft", "reviewed"})},
 				{Name: "suggestions", Label: "Suggested tags", Kind: contenttypes.KindList, Item: &contenttypes.Field{
 					Name: "suggestion", Kind: contenttypes.KindStruct, Children: []contenttypes.Field{
@@ -79,7 +79,9 @@ func passageType() contenttypes.ContentType {
 						{Name: "source", Label: "Source", Kind: contenttypes.KindSelect, Choices: choices([]string{"ai", "editor"})},
 					}}},
 			}},
-			{Name: "audio", Label: "Audio reading", Kind: contenttypes.KindMedia},
+			// Private: apps get the audio only from /api/v1/today (and the
+			// like), as a URL, and only when the work's rights allow audio.
+			{Name: "audio", Label: "Audio reading", Kind: contenttypes.KindMedia, Private: true},
 			{Name: "featured_image", Label: "Featured image", Kind: contenttypes.KindMedia},
 		}}
 }
