@@ -119,7 +119,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 
 	plugins := pluginhost.New(pluginhost.Config{DB: db, Types: types, Delivery: dlv, Builtins: builtinCommands(),
 		Related: relatedService{Ranker: related.New(db, types), Service: dlv},
-		Dir: c.String("plugins-dir"), Logger: log, HostVersion: buildVersion(), CallTimeout: c.Duration("plugin-timeout")})
+		Dir:     c.String("plugins-dir"), Logger: log, HostVersion: buildVersion(), CallTimeout: c.Duration("plugin-timeout")})
 	pjobs := pluginjobs.New(queue, plugins)
 	plugins.SetJobs(pjobs)
 	if relay != nil {
