@@ -9,12 +9,10 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -26,11 +24,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v3"
-	"github.com/inklingcms/inkling/engine/auth"
-	"github.com/inklingcms/inkling/engine/entries"
-	"github.com/inklingcms/inkling/engine/registry"
-	"github.com/inklingcms/inkling/engine/store"
-	"github.com/inklingcms/inkling/plugins/cslewis"
 )
 
 type options struct {
@@ -72,7 +65,12 @@ func run(o options) error {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(work, "data")
-	sample, err := seed(data, o.passages)
+	seed := exec.Command(bin, "--data", data, "seed", "bench", "--passages", strconv.Itoa(o.passages))
+	seed.Stdout, seed.Stderr = os.Stdout, os.Stderr
+	if err := seed.Run(); err != nil {
+		return fmt.Errorf("inkling seed bench: %w", err)
+	}
+	sample, err := samplePassage(bin, data)
 	if err != nil {
 		return err
 	}
@@ -138,84 +136,27 @@ func run(o options) error {
 
 // ---- seeding ----
 
-var words = strings.Fields(`joy longing grace mercy light darkness wood water stone fire wind wonder sorrow hope faith door
-garden road kingdom child old new deep far near quiet song silence home journey shadow morning evening`)
-
-func sentence(r *rand.Rand, n int) string {
-	w := make([]string, n)
-	for i := range w {
-		w[i] = words[r.IntN(len(words))]
-	}
-	s := strings.Join(w, " ")
-	return strings.ToUpper(s[:1]) + s[1:] + "."
-}
-
-// seed creates and publishes n passages of the cslewis plugin (and the
-// works they quote) through the engine's own services — the same
-// validation, revisions and projections as the API — and returns one
-// passage id. The types are registered as the plugin's, so the server's
-// cslewis plugin finds them unchanged.
-func seed(dir string, n int) (string, error) {
-	ctx := context.Background()
-	db, err := store.Open(ctx, store.Config{DataDir: dir})
+// samplePassage picks a published passage (the middle of the first page).
+func samplePassage(bin, data string) (string, error) {
+	srv, err := startServer(bin, data, true)
 	if err != nil {
 		return "", err
 	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
+	defer srv.stop()
+	resp, err := http.Get(srv.base + "/api/v1/content/passage?limit=50&sort=id")
+	if err != nil {
 		return "", err
 	}
-	types := registry.New(db)
-	for _, ct := range cslewis.Plugin().ContentTypes {
-		if _, err := types.Register(ctx, ct, &registry.RegisterOptions{Source: "cslewis"}); err != nil {
-			return "", err
-		}
+	defer resp.Body.Close()
+	var page struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
 	}
-	svc := entries.New(db, types, auth.New(db, nil), nil)
-	r := rand.New(rand.NewPCG(7, 11))
-	var works []string
-	for i := 0; i < 10; i++ {
-		f, _ := json.Marshal(map[string]any{"year": 1930 + i*3, "kind": "book", "rights": map[string]any{"audio_allowed": i%4 != 0}})
-		d, err := svc.Create(ctx, auth.System, entries.CreateInput{Type: "work", Title: fmt.Sprintf("Work %d", i), Fields: f})
-		if err == nil {
-			_, err = svc.Publish(ctx, auth.System, d.ID, entries.PublishInput{})
-		}
-		if err != nil {
-			return "", err
-		}
-		works = append(works, d.ID)
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || len(page.Items) == 0 {
+		return "", fmt.Errorf("no passages to sample (%v)", err)
 	}
-	start := time.Now()
-	var sample string
-	for i := 0; i < n; i++ {
-		var motifs []string
-		for j := 0; j < 3+r.IntN(4); j++ {
-			motifs = append(motifs, words[r.IntN(len(words))])
-		}
-		body := []any{
-			map[string]any{"type": "paragraph", "value": sentence(r, 40) + " " + sentence(r, 30)},
-			map[string]any{"type": "quote", "value": map[string]any{"text": sentence(r, 15), "attribution": "Chapter " + strconv.Itoa(1+r.IntN(20))}},
-			map[string]any{"type": "paragraph", "value": sentence(r, 50)},
-		}
-		f, _ := json.Marshal(map[string]any{"register": cslewis.Registers[r.IntN(len(cslewis.Registers))], "motifs": motifs,
-			"work": works[r.IntN(len(works))], "chapter": strconv.Itoa(1 + r.IntN(30)), "body": body})
-		d, err := svc.Create(ctx, auth.System, entries.CreateInput{Type: "passage", Title: fmt.Sprintf("Passage %d: %s", i, sentence(r, 4)), Fields: f})
-		if err != nil {
-			return "", err
-		}
-		if _, err := svc.Publish(ctx, auth.System, d.ID, entries.PublishInput{}); err != nil {
-			return "", err
-		}
-		if i == n/2 {
-			sample = d.ID
-		}
-		if (i+1)%1000 == 0 || i+1 == n {
-			el := time.Since(start)
-			fmt.Printf("\rseeding passages: %d/%d (%.0f/s)   ", i+1, n, float64(i+1)/el.Seconds())
-		}
-	}
-	fmt.Println()
-	return sample, nil
+	return page.Items[len(page.Items)/2].ID, nil
 }
 
 // ---- server ----

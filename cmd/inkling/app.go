@@ -53,6 +53,7 @@ func newApp() *cli.Command {
 			usersCommand(),
 			tokensCommand(),
 			pluginsCommand(),
+			seedCommand(),
 			pluginCommand(),
 			{
 				Name:  "version",

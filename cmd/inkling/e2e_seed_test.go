@@ -1,0 +1,57 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestE2ESeedDemo: after `inkling seed demo`, /api/v1/today answers for
+// every register with a passage, its work and purchase links; for every
+// drop of the week, the audio URL is there exactly when the work has audio
+// rights, although every demo passage has an audio asset.
+func TestE2ESeedDemo(t *testing.T) {
+	bin := buildInkling(t, t.TempDir())
+	env := append(hermeticEnv(), "INKLING_LOG_FORMAT=text")
+	dataDir := t.TempDir()
+	out := runCLI(t, bin, env, "--data", dataDir, "seed", "demo")
+	if !strings.Contains(out, "50 passages") || !strings.Contains(out, "200-motif vocabulary") || !strings.Contains(out, "35 daily drops") {
+		t.Fatalf("seed demo: %s", out)
+	}
+	if again := runCLI(t, bin, env, "--data", dataDir, "seed", "demo"); !strings.Contains(again, "already present") {
+		t.Fatalf("second seed demo: %s", again)
+	}
+	p := startProc(t, bin, dataDir, env)
+	code, m := p.call(t, "", "GET", "/api/v1/today?register=devotional", nil)
+	work, _ := m["work"].(map[string]any)
+	if code != 200 || work == nil || len(work["purchase_links"].([]any)) == 0 || m["passage"] == nil {
+		t.Fatalf("today: %d %v", code, m)
+	}
+	code, drops := p.call(t, "", "GET", "/api/v1/content/daily_drop?limit=100&expand=passage", nil)
+	if code != 200 {
+		t.Fatalf("drops: %d", code)
+	}
+	withRights, without := 0, 0
+	for _, it := range drops["items"].([]any) {
+		f := it.(map[string]any)["fields"].(map[string]any)
+		code, td := p.call(t, "", "GET", fmt.Sprintf("/api/v1/today?register=%s&date=%s", f["register"], f["date"]), nil)
+		if code != 200 {
+			t.Fatalf("today %v %v: %d %v", f["register"], f["date"], code, td)
+		}
+		allowed := td["work"].(map[string]any)["audio_allowed"].(bool)
+		if allowed != (td["audio_url"] != nil) {
+			t.Fatalf("audio gating broken for %v %v: allowed=%v audio_url=%v", f["register"], f["date"], allowed, td["audio_url"])
+		}
+		if allowed {
+			withRights++
+		} else {
+			without++
+		}
+	}
+	if withRights == 0 || without == 0 {
+		t.Fatalf("the demo week lacks a case: %d drops with audio rights, %d without", withRights, without)
+	}
+	t.Logf("%d drops with audio rights (audio URL present), %d without (no audio URL)", withRights, without)
+}
