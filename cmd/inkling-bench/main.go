@@ -24,9 +24,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v3"
+	"github.com/inklingcms/inkling/engine/testdb"
 )
 
 type options struct {
+	db          string // sqlite or postgres
+	dbURL       string
 	passages    int
 	duration    time.Duration
 	connections int
@@ -41,6 +44,7 @@ func main() {
 	flag.IntVar(&o.connections, "c", 64, "wrk connections")
 	flag.IntVar(&o.threads, "t", 2, "wrk threads")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data directory")
+	flag.StringVar(&o.db, "db", "sqlite", "sqlite, or postgres (a throwaway server, as the tests start)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "inkling-bench:", err)
@@ -65,6 +69,16 @@ func run(o options) error {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(work, "data")
+	if o.db == "postgres" {
+		pg, err := testdb.StartPostgres()
+		if err != nil {
+			return err
+		}
+		defer pg.Stop()
+		o.dbURL = pg.URL("postgres")
+		os.Setenv("INKLING_DATABASE_URL", o.dbURL)
+		fmt.Println("postgres at", o.dbURL)
+	}
 	seed := exec.Command(bin, "--data", data, "seed", "bench", "--passages", strconv.Itoa(o.passages))
 	seed.Stdout, seed.Stderr = os.Stdout, os.Stderr
 	if err := seed.Run(); err != nil {
@@ -76,6 +90,7 @@ func run(o options) error {
 	}
 	getPath := "/api/v1/content/passage/" + sample
 	listPath := "/api/v1/content/passage?filter%5Bregister%5D=devotional&limit=20"
+	relatedPath := "/api/v1/passages/" + sample + "/related?limit=20"
 
 	var rows []result
 	for _, cached := range []bool{true, false} {
@@ -87,7 +102,7 @@ func run(o options) error {
 		if cached {
 			label = "cached"
 		}
-		for _, sc := range []struct{ name, path string }{{"get-one", getPath}, {"list", listPath}} {
+		for _, sc := range []struct{ name, path string }{{"get-one", getPath}, {"list", listPath}, {"related", relatedPath}} {
 			if err := warm(srv.base + sc.path); err != nil {
 				srv.stop()
 				return err
@@ -100,7 +115,7 @@ func run(o options) error {
 			r.name = label + " " + sc.name
 			r.rssMiB = srv.peakRSS()
 			rows = append(rows, r)
-			fmt.Printf("  %-18s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  non-2xx %d  RSS %.0f MiB\n", r.name, r.rps, r.p50, r.p99, r.errors, r.rssMiB)
+			fmt.Printf("  %-18s %9.0f req/s  p50 %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  non-2xx %d  RSS %.0f MiB\n", r.name, r.rps, r.p50, r.p95, r.p99, r.errors, r.rssMiB)
 		}
 		srv.stop()
 	}
@@ -122,14 +137,17 @@ func run(o options) error {
 		fmt.Printf("  %-18s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%d bytes)\n", "ceiling "+sc.name, r.rps, r.p50, r.p99, len(body))
 	}
 	fmt.Printf("\nResults (%d passages, wrk -t%d -c%d -d%s, loopback, same run):\n\n", o.passages, o.threads, o.connections, o.duration)
-	fmt.Printf("| scenario | req/s | vs ceiling | p50 ms | p99 ms | non-2xx | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("| scenario (%s) | req/s | vs ceiling | p50 ms | p95 ms | p99 ms | non-2xx | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", o.db)
 	for _, name := range []string{"get-one", "list"} {
 		c := ceil[name]
-		fmt.Printf("| ceiling %s (bare fiber, same %d bytes) | %.0f | 1.00 | %.2f | %.2f | %d | — |\n", name, sizes[name], c.rps, c.p50, c.p99, c.errors)
+		fmt.Printf("| ceiling %s (bare fiber, same %d bytes) | %.0f | 1.00 | %.2f | %.2f | %.2f | %d | — |\n", name, sizes[name], c.rps, c.p50, c.p95, c.p99, c.errors)
 	}
 	for _, r := range rows {
-		c := ceil[strings.Fields(r.name)[1]]
-		fmt.Printf("| %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f |\n", r.name, r.rps, r.rps/c.rps, r.p50, r.p99, r.errors, r.rssMiB)
+		ratio := "—"
+		if c, ok := ceil[strings.Fields(r.name)[1]]; ok {
+			ratio = fmt.Sprintf("%.2f", r.rps/c.rps)
+		}
+		fmt.Printf("| %s | %.0f | %s | %.2f | %.2f | %.2f | %d | %.0f |\n", r.name, r.rps, ratio, r.p50, r.p95, r.p99, r.errors, r.rssMiB)
 	}
 	return nil
 }
@@ -261,11 +279,11 @@ func fetch(path, bin, data string) ([]byte, error) {
 // ---- wrk ----
 
 type result struct {
-	name     string
-	rps      float64
-	p50, p99 float64 // ms
-	errors   int
-	rssMiB   float64
+	name          string
+	rps           float64
+	p50, p95, p99 float64 // ms
+	errors        int
+	rssMiB        float64
 }
 
 var (
@@ -275,9 +293,21 @@ var (
 	sockRe   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
 
+// p95Script makes wrk print the 95th percentile (its --latency table
+// stops at 50/75/90/99).
+const p95Script = `done = function(summary, latency, requests)
+  io.write(string.format("P95_US %d\n", latency:percentile(95)))
+end`
+
+var p95Re = regexp.MustCompile(`P95_US (\d+)`)
+
 func wrk(o options, url string) (result, error) {
+	script := filepath.Join(os.TempDir(), "inkling-bench-p95.lua")
+	if err := os.WriteFile(script, []byte(p95Script), 0o644); err != nil {
+		return result{}, err
+	}
 	out, err := exec.Command("wrk", "-t"+strconv.Itoa(o.threads), "-c"+strconv.Itoa(o.connections),
-		"-d"+strconv.Itoa(int(o.duration.Seconds()))+"s", "--latency", url).CombinedOutput()
+		"-d"+strconv.Itoa(int(o.duration.Seconds()))+"s", "--latency", "-s", script, url).CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
@@ -304,6 +334,10 @@ func parseWrk(s string) (result, error) {
 		} else {
 			r.p99 = v
 		}
+	}
+	if m := p95Re.FindStringSubmatch(s); m != nil {
+		us, _ := strconv.ParseFloat(m[1], 64)
+		r.p95 = us / 1000
 	}
 	if m := non2xxRe.FindStringSubmatch(s); m != nil {
 		r.errors, _ = strconv.Atoi(m[1])
