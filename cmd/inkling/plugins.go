@@ -103,46 +103,43 @@ func pluginsCommand() *cli.Command {
 					return w.Flush()
 				},
 			},
-			{
-				Name:      "enable",
-				Usage:     "enable a plugin; an external one is pinned to the sha256 of its file now",
-				ArgsUsage: "NAME",
-				Flags:     []cli.Flag{dirFlag},
-				Action: func(ctx context.Context, c *cli.Command) error {
-					m, done, err := manager(ctx, c)
+			onePlugin("enable", "enable a plugin; an external one is pinned to the sha256 of its file now", dirFlag, manager,
+				func(ctx context.Context, m *pluginhost.Manager, name string) (string, error) {
+					if err := m.Enable(ctx, name); err != nil {
+						return "", err
+					}
+					st, err := m.Get(ctx, name)
 					if err != nil {
-						return err
+						return "", err
 					}
-					defer done()
-					if err := m.Enable(ctx, c.Args().First()); err != nil {
-						return err
-					}
-					st, err := m.Get(ctx, c.Args().First())
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(c.Root().Writer, "enabled %s (sha256 %s); running servers start it on their next start\n", st.Name, st.SHA256)
-					return nil
-				},
-			},
-			{
-				Name:      "disable",
-				Usage:     "disable a plugin",
-				ArgsUsage: "NAME",
-				Flags:     []cli.Flag{dirFlag},
-				Action: func(ctx context.Context, c *cli.Command) error {
-					m, done, err := manager(ctx, c)
-					if err != nil {
-						return err
-					}
-					defer done()
-					if err := m.Disable(ctx, c.Args().First()); err != nil {
-						return err
-					}
-					fmt.Fprintf(c.Root().Writer, "disabled %s\n", c.Args().First())
-					return nil
-				},
-			},
+					return fmt.Sprintf("enabled %s (sha256 %s); running servers start it on their next start", st.Name, st.SHA256), nil
+				}),
+			onePlugin("disable", "disable a plugin", dirFlag, manager,
+				func(ctx context.Context, m *pluginhost.Manager, name string) (string, error) {
+					return "disabled " + name, m.Disable(ctx, name)
+				}),
+		},
+	}
+}
+
+// onePlugin is a `plugins` subcommand acting on the plugin NAME.
+func onePlugin(name, usage string, dirFlag cli.Flag,
+	manager func(context.Context, *cli.Command) (*pluginhost.Manager, func(), error),
+	do func(ctx context.Context, m *pluginhost.Manager, plugin string) (string, error)) *cli.Command {
+	return &cli.Command{
+		Name: name, Usage: usage, ArgsUsage: "NAME", Flags: []cli.Flag{dirFlag},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			m, done, err := manager(ctx, c)
+			if err != nil {
+				return err
+			}
+			defer done()
+			msg, err := do(ctx, m, c.Args().First())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.Root().Writer, msg)
+			return nil
 		},
 	}
 }
