@@ -55,8 +55,7 @@ func (s *Server) deliveryList(c fiber.Ctx) error {
 				tags = append(tags, cache.EntryTag(r))
 			}
 		}
-		body, err := marshalJSON(page)
-		return body, tags, err
+		return page.JSON(), tags, nil
 	})
 }
 
@@ -90,8 +89,7 @@ func (s *Server) deliveryGet(c fiber.Ctx) error {
 		for _, r := range item.Refs {
 			tags = append(tags, cache.EntryTag(r))
 		}
-		body, err := marshalJSON(item)
-		return body, tags, err
+		return item.JSON(), tags, nil
 	})
 }
 

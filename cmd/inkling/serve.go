@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -71,6 +73,17 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	defer db.Close()
+	if addr := os.Getenv("INKLING_PPROF_ADDR"); addr != "" {
+		// Profiling for operators, on a separate (loopback) address only
+		// when asked for.
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(addr, mux)) }()
+		log.Info("pprof listening", "addr", addr)
+	}
 	role := c.String("role")
 	if role != "web" && role != "worker" && role != "all" {
 		return fmt.Errorf("--role: want web, worker or all, got %q", role)

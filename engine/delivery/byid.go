@@ -26,7 +26,7 @@ func (s *Service) prepareByID(ctx context.Context) (*sql.Stmt, error) {
 		q := `SELECT id, type_key, title, slug, url_path, parent_id, first_published_at, last_published_at, rendered
 			FROM entries WHERE id = ? AND type_key = ? AND live = TRUE`
 		if s.db.Backend == store.Postgres {
-			q = strings.NewReplacer("id = ?", "id = $1", "type_key = ?", "type_key = $2", "rendered", "rendered::text").Replace(q)
+			q = strings.NewReplacer("id = ?", "id = $1", "type_key = ?", "type_key = $2").Replace(q)
 		}
 		s.byID.stmt, s.byID.err = s.db.DB.DB.PrepareContext(context.WithoutCancel(ctx), q)
 	})

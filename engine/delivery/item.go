@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -35,6 +36,7 @@ type row struct {
 	SortText         *string         `bun:"sort_text"`
 	SortNum          *float64        `bun:"sort_num"`
 	Rank             float64         `bun:"rank"`
+	Live             bool            `bun:"live"`
 }
 
 var rowColumns = []string{"e.id", "e.type_key", "e.title", "e.slug", "e.url_path", "e.parent_id",
@@ -61,4 +63,70 @@ func marshalJSON(v any) (json.RawMessage, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// appendJSONString appends s as a JSON string (encoding/json's escaping,
+// minus HTML escaping).
+func appendJSONString(b []byte, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+}
+
+// appendItem appends the JSON of it without re-validating its Fields,
+// which come from the database as valid JSON (encoding/json would scan and
+// compact them again: the largest cost of rendering many items).
+func appendItem(b []byte, it *Item) []byte {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, it.ID)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, it.Type)
+	b = append(b, `,"title":`...)
+	b = appendJSONString(b, it.Title)
+	b = append(b, `,"slug":`...)
+	b = appendJSONString(b, it.Slug)
+	if it.URLPath != nil {
+		b = append(b, `,"url_path":`...)
+		b = appendJSONString(b, *it.URLPath)
+	}
+	if it.ParentID != nil {
+		b = append(b, `,"parent_id":`...)
+		b = appendJSONString(b, *it.ParentID)
+	}
+	b = append(b, `,"first_published_at":"`...)
+	b = it.FirstPublishedAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","published_at":"`...)
+	b = it.PublishedAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","fields":`...)
+	if len(it.Fields) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, it.Fields...)
+	}
+	return append(b, '}')
+}
+
+// JSON returns the item's JSON (see appendItem).
+func (it *Item) JSON() []byte { return appendItem(nil, it) }
+
+// JSON returns the page's JSON without re-validating the items' fields.
+func (p *Page) JSON() []byte {
+	b := append(make([]byte, 0, 512*len(p.Items)+64), `{"items":[`...)
+	for i := range p.Items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendItem(b, &p.Items[i])
+	}
+	b = append(b, `],"next_cursor":`...)
+	if p.NextCursor == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendJSONString(b, *p.NextCursor)
+	}
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(p.Limit), 10)
+	return append(b, '}')
 }

@@ -224,17 +224,20 @@ func (s *Service) Items(ctx context.Context, typ string, ids []string) (map[stri
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// By primary key only: with type_key and live in the WHERE clause,
+	// SQLite prefers the (type_key, live, …) index and reads every entry
+	// of the type. Type and liveness are checked here instead.
 	var rows []row
-	if err := s.db.NewSelect().TableExpr("entries AS e").Column(rowColumns...).
-		Where("e.id IN (?)", bun.List(ids)).Where("e.type_key = ?", typ).Where("e.live = ?", true).Scan(ctx, &rows); err != nil {
+	if err := s.db.NewSelect().TableExpr("entries AS e").Column(rowColumns...).ColumnExpr("e.live AS live").
+		Where("e.id IN (?)", bun.List(ids)).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("error loading %s entries: %w", typ, err)
 	}
 	for i := range rows {
-		b, err := marshalJSON(rows[i].item())
-		if err != nil {
-			return nil, err
+		if rows[i].TypeKey != typ || !rows[i].Live {
+			continue
 		}
-		out[rows[i].ID] = b
+		it := rows[i].item()
+		out[rows[i].ID] = appendItem(nil, &it)
 	}
 	return out, nil
 }

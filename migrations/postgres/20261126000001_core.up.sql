@@ -64,7 +64,7 @@ CREATE TABLE entries (
     url_path                TEXT,
     sort_order              INTEGER NOT NULL DEFAULT 0,
     fields                  JSONB,
-    rendered                JSONB,
+    rendered                TEXT, -- the delivery document, served byte for byte (jsonb would re-space it)
     live                    BOOLEAN NOT NULL DEFAULT FALSE,
     has_unpublished_changes BOOLEAN NOT NULL DEFAULT TRUE,
     latest_revision_id      TEXT,
