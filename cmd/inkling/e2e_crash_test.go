@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -82,6 +83,12 @@ func TestE2ECrashDuringPublish(t *testing.T) {
 				mustCall(p, 201, "POST", "/api/admin/v1/webhooks", map[string]any{"url": recv.URL, "events": []string{"after_publish"}})
 				id := mustCall(p, 201, "POST", "/api/admin/v1/entries", map[string]any{"type": "note", "title": "Crash", "fields": map[string]any{"n": 7}})["id"].(string)
 
+				// Its plugins must die with it, not live on as orphans.
+				plugins := childPIDs(t, p.cmd.Process.Pid)
+				if runtime.GOOS == "linux" && len(plugins) == 0 {
+					t.Fatal("the server runs no plugin process; the orphan check would test nothing")
+				}
+
 				// The publish request dies with the process.
 				req, _ := http.NewRequest("POST", p.base+"/api/admin/v1/entries/"+id+"/publish", nil)
 				req.Header.Set("Authorization", "Bearer "+tok)
@@ -94,6 +101,7 @@ func TestE2ECrashDuringPublish(t *testing.T) {
 				case <-time.After(10 * time.Second):
 					t.Fatal("the server did not die at the failpoint")
 				}
+				requireNoOrphans(t, plugins)
 
 				// What survived, read straight from the database.
 				ctx := context.Background()

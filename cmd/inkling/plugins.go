@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/inklingcms/inkling/engine/pluginhost"
@@ -52,6 +54,9 @@ func pluginCommand() *cli.Command {
 				if !ok {
 					return fmt.Errorf("no built-in plugin %q", c.Args().First())
 				}
+				// main catches SIGTERM to shut a server down gracefully; a
+				// plugin has nothing to drain, so SIGTERM ends it at once.
+				signal.Reset(syscall.SIGTERM)
 				sdk.Serve(p) // speaks go-plugin's handshake on stdout; never returns
 				return nil
 			},

@@ -155,6 +155,7 @@ func (p *instance) launch(ctx context.Context, full bool) (_ *process, err error
 	if cmd.Env == nil {
 		cmd.Env = baseEnv()
 	}
+	dieWithHost(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  protocol.Handshake,
 		Plugins:          plugin.PluginSet{protocol.PluginKey: &protocol.GRPCPlugin{}},
