@@ -1,0 +1,1 @@
+ALTER INDEX entry_terms_gin RESET (fastupdate);
