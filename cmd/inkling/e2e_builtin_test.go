@@ -99,7 +99,7 @@ func TestE2EBuiltinPlugin(t *testing.T) {
 	mk(map[string]any{"type": "daily_drop", "title": "2 Dec", "fields": map[string]any{"date": "2026-12-02", "register": "devotional", "passage": withAudio}})
 	mk(map[string]any{"type": "daily_drop", "title": "3 Dec", "fields": map[string]any{"date": "2026-12-03", "register": "narrative", "passage": noRights}})
 	code, td := p.call(t, "", "GET", "/api/v1/today?register=devotional&date=2026-12-02", nil)
-	if code != 200 || td["audio_url"] != "/audio/solid.mp3" || !strings.Contains(fmt.Sprint(td["passage"]), "<strong>solid</strong>") ||
+	if code != 200 || td["audio_url"] != "/media/audio/solid.mp3" || !strings.Contains(fmt.Sprint(td["passage"]), "<strong>solid</strong>") ||
 		!strings.Contains(fmt.Sprint(td["work"]), "bookshop.example") {
 		t.Fatalf("today (audio allowed): %d %v", code, td)
 	}

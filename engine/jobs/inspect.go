@@ -72,3 +72,28 @@ func (j *Jobs) Failures(ctx context.Context, limit int, kinds ...string) ([]*riv
 	}
 	return res.Jobs, nil
 }
+
+// Retry makes a job that failed (or was cancelled or discarded) run again
+// now, with its attempts so far kept. A job that is running or already
+// succeeded is a Conflict.
+func (j *Jobs) Retry(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	row, err := j.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch row.State {
+	case rivertype.JobStateRunning:
+		return nil, apperr.New(apperr.Conflict, "job %d is running", id)
+	case rivertype.JobStateCompleted:
+		return nil, apperr.New(apperr.Conflict, "job %d has succeeded", id)
+	}
+	c, err := j.client()
+	if err != nil {
+		return nil, err
+	}
+	row, err = c.JobRetry(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("error retrying job %d: %w", id, err)
+	}
+	return row, nil
+}

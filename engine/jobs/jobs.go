@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Defaults applied by New.
@@ -66,6 +69,33 @@ type Config struct {
 	// longer than any job's timeout. Zero means DefaultRescueAfter. River
 	// checks every 30 s, so recovery takes up to RescueAfter + 30 s.
 	RescueAfter time.Duration
+	// RetryBase scales the backoff of a failed job: the retry after the
+	// n-th failure waits RetryBase × n⁴ (±10%), River's curve. Zero means
+	// one second (1 s, 16 s, 81 s, 4 min 16 s, ...); a test or a
+	// development setup may shorten it.
+	RetryBase time.Duration
+	// Failures, when set, is told of every failed attempt (Sentry).
+	Failures FailureReporter
+}
+
+// FailureReporter is told of failed job attempts (*reporting.Reporter).
+type FailureReporter interface {
+	JobFailure(err error, job *rivertype.JobRow, final bool)
+}
+
+// errorHandler passes job failures to a FailureReporter and leaves the
+// retry decision to River.
+type errorHandler struct{ r FailureReporter }
+
+func (h errorHandler) HandleError(_ context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	var cancel *rivertype.JobCancelError
+	h.r.JobFailure(err, job, job.Attempt >= job.MaxAttempts || errors.As(err, &cancel))
+	return nil
+}
+
+func (h errorHandler) HandlePanic(_ context.Context, job *rivertype.JobRow, v any, trace string) *river.ErrorHandlerResult {
+	h.r.JobFailure(fmt.Errorf("panic: %v\n%s", v, trace), job, job.Attempt >= job.MaxAttempts)
+	return nil
 }
 
 // Jobs is the job subsystem of one process: an insert-only River client on
@@ -267,7 +297,10 @@ func (j *Jobs) riverConfig(work bool) *river.Config {
 		JobTimeout:        j.cfg.JobTimeout,
 		// A job left "running" by a dead process is retried after this.
 		RescueStuckJobsAfter: j.cfg.RescueAfter,
-		// RetryPolicy nil: River's default exponential backoff (attempt^4 s).
+		RetryPolicy:          backoff{base: j.cfg.RetryBase},
+	}
+	if j.cfg.Failures != nil {
+		cfg.ErrorHandler = errorHandler{r: j.cfg.Failures}
 	}
 	if work {
 		cfg.Queues = make(map[string]river.QueueConfig, len(j.cfg.Queues))
@@ -346,4 +379,25 @@ func (j *Jobs) client() (*river.Client[*sql.Tx], error) {
 		return nil, errors.New("jobs: not started (call Start first)")
 	}
 	return j.inserter, nil
+}
+
+// backoff is River's retry curve (n⁴ after the n-th failure) scaled by
+// base, with ±10% jitter so that jobs failing together do not retry
+// together.
+type backoff struct{ base time.Duration }
+
+// NextRetry implements river.ClientRetryPolicy.
+func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	base := b.base
+	if base <= 0 {
+		base = time.Second
+	}
+	// Errors, not attempts, count failures: snoozes do not add to them.
+	n := max(len(job.Errors)+1, 1)
+	mult := math.Pow(float64(n), 4)
+	d := time.Duration(math.Min(float64(base)*mult, float64(24*time.Hour)))
+	var r [8]byte
+	_, _ = rand.Read(r[:])
+	jitter := (float64(binary.LittleEndian.Uint64(r[:])%2001)/1000 - 1) * 0.1 // -0.1 .. +0.1
+	return time.Now().UTC().Add(d + time.Duration(float64(d)*jitter))
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inklingcms/inkling/engine/apperr"
 	"github.com/inklingcms/inkling/engine/jobs"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -118,6 +119,23 @@ func TestFailingJobIsRetried(t *testing.T) {
 			rows, err := j.Failures(ctx, 0, doomedArgs{}.Kind())
 			if err != nil || len(rows) != 1 || len(rows[0].Errors) != 1 || rows[0].Errors[0].Error != "doomed" {
 				t.Errorf("Failures(doomed) = %+v, %v", rows, err)
+			}
+
+			// An admin retries the discarded job: it runs once more (and
+			// fails again, with both errors kept); a completed job cannot
+			// be retried.
+			if _, err := j.Retry(ctx, doomed.Job.ID); err != nil {
+				t.Fatalf("Retry: %v", err)
+			}
+			waitFor(t, "the retried job to fail again", 10*time.Second, func() bool {
+				row, err := j.Job(ctx, doomed.Job.ID)
+				return err == nil && row.State == rivertype.JobStateDiscarded && len(row.Errors) == 2
+			})
+			if _, err := j.Retry(ctx, flaky.Job.ID); apperr.CodeOf(err) != apperr.Conflict {
+				t.Errorf("Retry of a completed job: %v", err)
+			}
+			if _, err := j.Retry(ctx, 1<<40); apperr.CodeOf(err) != apperr.NotFound {
+				t.Errorf("Retry of a missing job: %v", err)
 			}
 		})
 	}

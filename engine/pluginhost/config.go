@@ -31,6 +31,7 @@ type EntryService interface {
 	List(ctx context.Context, actor auth.Principal, p entries.ListParams) ([]entries.Entry, error)
 	Create(ctx context.Context, actor auth.Principal, in entries.CreateInput) (*entries.Draft, error)
 	Save(ctx context.Context, actor auth.Principal, id string, in entries.SaveInput) (*entries.Draft, error)
+	Publish(ctx context.Context, actor auth.Principal, id string, in entries.PublishInput) (*entries.Draft, error)
 }
 
 // DeliveryService lists published entries (ListEntries with published=true,
@@ -59,23 +60,39 @@ type CacheInvalidator interface {
 	InvalidateTags(ctx context.Context, tags []string) error
 }
 
-// MediaUpload is a file a plugin stores through the Host service's PutMedia.
+// MediaUpload is a file a plugin stores through the Host service's
+// PutMedia; with EntryID and Role, it is attached to that entry.
 type MediaUpload struct {
 	Actor       auth.Principal // the plugin's principal
 	Filename    string
 	ContentType string
 	Data        []byte
+	EntryID     string
+	Role        string
+	SourceHash  string
 }
 
-// MediaObject is a stored media asset.
+// MediaObject is a stored media asset (with its attachment, if any).
 type MediaObject struct {
-	Key string
-	URL string
+	Key           string
+	URL           string
+	ContentType   string
+	Size          int64
+	SHA256        string
+	Width, Height int
+	EntryID       string
+	Role          string
+	SourceHash    string
 }
 
-// MediaStore stores media assets (the Host service's PutMedia).
+// MediaStore stores media assets (the Host service's PutMedia and
+// GetEntryMedia).
 type MediaStore interface {
 	PutMedia(ctx context.Context, in MediaUpload) (MediaObject, error)
+	EntryMedia(ctx context.Context, entryID, role string) ([]MediaObject, error)
+	// BaseURL is the public URL prefix of media keys, sent to plugins in
+	// Configure.
+	BaseURL() string
 }
 
 // Config configures a Manager. DB and Types are required; nil optional

@@ -20,7 +20,7 @@ func (h *hostServer) EnqueueJob(ctx context.Context, req *pluginv1.EnqueueJobReq
 	if h.cfg().Jobs == nil {
 		return nil, notAvailable("EnqueueJob", "job queue")
 	}
-	if !declaresJob(h.pr.meta, req.GetKind()) {
+	if declaredJob(h.pr.meta, req.GetKind()) == nil {
 		return nil, status.Errorf(codes.InvalidArgument, "plugin %s declares no job kind %q", h.p.name, req.GetKind())
 	}
 	if req.GetDelaySeconds() < 0 {

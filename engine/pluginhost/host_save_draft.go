@@ -10,13 +10,21 @@ import (
 )
 
 // SaveDraft creates an entry (no entry_id) or saves a new draft revision of
-// one, as the plugin's principal; it never publishes. Validation problems
+// one, as the plugin's principal, and publishes that revision when asked
+// (scope entries:publish: the plugin publishes with admin rights, so a
+// workflow's publish gate does not stop it; the audit log names the
+// plugin). Validation problems
 // come back as diagnostics in the response (status OK, no entry); other
 // failures as gRPC status errors (NotFound, AlreadyExists for a slug in
 // use, Aborted for a stale base revision or a lock). Scope entries:write.
 func (h *hostServer) SaveDraft(ctx context.Context, req *pluginv1.SaveDraftRequest) (*pluginv1.SaveDraftResponse, error) {
 	if err := h.require(protocol.ScopeEntriesWrite, "SaveDraft"); err != nil {
 		return nil, err
+	}
+	if req.GetPublish() {
+		if err := h.require(protocol.ScopeEntriesPublish, "SaveDraft with publish"); err != nil {
+			return nil, err
+		}
 	}
 	if h.cfg().Entries == nil {
 		return nil, notAvailable("SaveDraft", "entry service")
@@ -46,5 +54,15 @@ func (h *hostServer) SaveDraft(ctx context.Context, req *pluginv1.SaveDraftReque
 		return nil, h.statusError("SaveDraft", err)
 	}
 	h.p.m.log.Info("plugin saved a draft", "plugin", h.p.name, "entry", d.ID, "type", d.TypeKey)
+	if req.GetPublish() {
+		in := entries.PublishInput{Message: req.GetMessage()}
+		if d.LatestRevisionID != nil {
+			in.RevisionID = *d.LatestRevisionID // exactly what was saved, even if another save follows
+		}
+		if d, err = h.cfg().Entries.Publish(ctx, h.principal, d.ID, in); err != nil {
+			return nil, h.statusError("SaveDraft (publish)", err)
+		}
+		h.p.m.log.Info("plugin published", "plugin", h.p.name, "entry", d.ID, "type", d.TypeKey)
+	}
 	return &pluginv1.SaveDraftResponse{Entry: protoEntry(d, false)}, nil
 }

@@ -46,6 +46,20 @@ func (f *fakeSubsystems) PutMedia(_ context.Context, in MediaUpload) (MediaObjec
 	return MediaObject{Key: "k/" + in.Filename, URL: "/media/k/" + in.Filename}, nil
 }
 
+func (f *fakeSubsystems) EntryMedia(_ context.Context, entryID, role string) ([]MediaObject, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []MediaObject
+	for _, m := range f.media {
+		if m.EntryID == entryID && (role == "" || m.Role == role) {
+			out = append(out, MediaObject{Key: "k/" + m.Filename, EntryID: m.EntryID, Role: m.Role, SourceHash: m.SourceHash})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSubsystems) BaseURL() string { return "https://cdn.example.org/" }
+
 func TestHostService(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "sqlite")
@@ -216,13 +230,13 @@ func TestEventsJobsActions(t *testing.T) {
 	}
 
 	// Jobs.
-	if err := m.RunJob(ctx, "echo", "count", json.RawMessage(`{}`), 1); err != nil {
+	if err := m.RunJob(ctx, "echo", "count", json.RawMessage(`{}`), 1, 10); err != nil {
 		t.Errorf("job: %v", err)
 	}
-	if err := m.RunJob(ctx, "echo", "count", json.RawMessage(`{"fail":true}`), 3); err == nil || !strings.Contains(err.Error(), "failed on attempt 3") {
+	if err := m.RunJob(ctx, "echo", "count", json.RawMessage(`{"fail":true}`), 3, 10); err == nil || !strings.Contains(err.Error(), "failed on attempt 3") {
 		t.Errorf("failing job: %v", err)
 	}
-	if err := m.RunJob(ctx, "echo", "nope", nil, 1); !apperr.Is(err, apperr.NotFound) {
+	if err := m.RunJob(ctx, "echo", "nope", nil, 1, 10); !apperr.Is(err, apperr.NotFound) {
 		t.Errorf("unknown job kind: %v", err)
 	}
 

@@ -26,7 +26,7 @@ import (
 )
 
 // knownScopes are the scopes this host can grant.
-var knownScopes = []string{protocol.ScopeEntriesRead, protocol.ScopeEntriesWrite, protocol.ScopeJobsEnqueue,
+var knownScopes = []string{protocol.ScopeEntriesRead, protocol.ScopeEntriesWrite, protocol.ScopeEntriesPublish, protocol.ScopeJobsEnqueue,
 	protocol.ScopeCacheInvalidate, protocol.ScopeMediaWrite}
 
 // knownHooks are the hooks a plugin may bind.
@@ -221,7 +221,7 @@ func (p *instance) launch(ctx context.Context, full bool) (_ *process, err error
 	var resp *pluginv1.ConfigureResponse
 	if err := p.rawCall(ctx, pr, "Configure", m.cfg.CallTimeout, func(ctx context.Context) (err error) {
 		resp, err = pc.Configure(ctx, &pluginv1.ConfigureRequest{HostBrokerId: id, Settings: rec.Settings,
-			GrantedScopes: pr.granted, HostVersion: m.cfg.HostVersion})
+			GrantedScopes: pr.granted, HostVersion: m.cfg.HostVersion, MediaBaseUrl: m.mediaBaseURL()})
 		return err
 	}); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/inklingcms/inkling/engine/apperr"
+	"github.com/inklingcms/inkling/plugins/protocol"
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
 )
 
@@ -16,6 +17,10 @@ type JobSpec struct {
 	Kind        string
 	Description string
 	Every       time.Duration
+	// MaxAttempts and Timeout as the plugin declared them (0: the host's
+	// defaults).
+	MaxAttempts int
+	Timeout     time.Duration
 }
 
 // Jobs returns the job kinds of the active plugins, by plugin name and
@@ -27,7 +32,8 @@ func (m *Manager) Jobs() []JobSpec {
 		if p.inForce() {
 			for _, j := range p.meta.GetJobKinds() {
 				out = append(out, JobSpec{Plugin: p.name, Kind: j.GetKind(), Description: j.GetDescription(),
-					Every: time.Duration(j.GetEverySeconds()) * time.Second})
+					Every: time.Duration(j.GetEverySeconds()) * time.Second, MaxAttempts: int(j.GetMaxAttempts()),
+					Timeout: time.Duration(j.GetTimeoutSeconds()) * time.Second})
 			}
 		}
 		p.mu.RUnlock()
@@ -35,34 +41,47 @@ func (m *Manager) Jobs() []JobSpec {
 	return out
 }
 
-// declaresJob reports whether the plugin's metadata declares a job kind.
-func declaresJob(meta *pluginv1.GetMetadataResponse, kind string) bool {
+// declaredJob returns the plugin's declaration of a job kind.
+func declaredJob(meta *pluginv1.GetMetadataResponse, kind string) *pluginv1.JobKind {
 	for _, j := range meta.GetJobKinds() {
 		if j.GetKind() == kind {
-			return true
+			return j
 		}
 	}
-	return false
+	return nil
 }
 
-// RunJob runs a job of a plugin (Config.JobTimeout). An error (including
-// Unavailable while the plugin restarts) means the job queue should retry.
-func (m *Manager) RunJob(ctx context.Context, plugin, kind string, args json.RawMessage, attempt int) error {
+// IsPermanent reports whether a job failed for good: the plugin marked
+// the failure permanent (sdk.Permanent), so retrying cannot help.
+func IsPermanent(err error) bool { return protocol.IsPermanent(err) }
+
+// RunJob runs the attempt-th run of a plugin job (of maxAttempts, 0 when
+// unknown), bounded by the kind's declared timeout or Config.JobTimeout.
+// An error (including Unavailable while the plugin restarts) means the job
+// queue should retry, unless IsPermanent(err).
+func (m *Manager) RunJob(ctx context.Context, plugin, kind string, args json.RawMessage, attempt, maxAttempts int) error {
 	p, err := m.get(plugin)
 	if err != nil {
 		return err
 	}
 	p.mu.RLock()
-	declared := p.inForce() && declaresJob(p.meta, kind)
+	var decl *pluginv1.JobKind
+	if p.inForce() {
+		decl = declaredJob(p.meta, kind)
+	}
 	p.mu.RUnlock()
-	if !declared {
+	if decl == nil {
 		return apperr.New(apperr.NotFound, "plugin %s has no job kind %q", plugin, kind)
 	}
 	if attempt < 1 {
 		attempt = 1
 	}
-	return p.call(ctx, "job "+kind, m.cfg.JobTimeout, func(ctx context.Context, c pluginv1.PluginClient) error {
-		_, err := c.RunJob(ctx, &pluginv1.JobRequest{Kind: kind, ArgsJson: args, Attempt: int32(attempt)})
+	timeout := m.cfg.JobTimeout
+	if t := time.Duration(decl.GetTimeoutSeconds()) * time.Second; t > 0 {
+		timeout = t
+	}
+	return p.call(ctx, "job "+kind, timeout, func(ctx context.Context, c pluginv1.PluginClient) error {
+		_, err := c.RunJob(ctx, &pluginv1.JobRequest{Kind: kind, ArgsJson: args, Attempt: int32(attempt), MaxAttempts: int32(maxAttempts)})
 		return err
 	})
 }

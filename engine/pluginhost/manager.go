@@ -71,6 +71,24 @@ func (m *Manager) SetJobs(j JobEnqueuer) {
 	m.cfg.Jobs = j
 }
 
+// SetMedia sets Config.Media. Call it before Start.
+func (m *Manager) SetMedia(ms MediaStore) {
+	m.run.Lock()
+	defer m.run.Unlock()
+	if m.state != stateNew {
+		panic("pluginhost: SetMedia after Start")
+	}
+	m.cfg.Media = ms
+}
+
+// mediaBaseURL is the media URL prefix sent to plugins ("" without media).
+func (m *Manager) mediaBaseURL() string {
+	if m.cfg.Media == nil {
+		return ""
+	}
+	return m.cfg.Media.BaseURL()
+}
+
 // SetCache sets Config.Cache. Call it before Start.
 func (m *Manager) SetCache(c CacheInvalidator) {
 	m.run.Lock()

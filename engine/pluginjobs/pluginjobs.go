@@ -23,7 +23,7 @@ import (
 type Host interface {
 	Subscribers(event, typ string) []string
 	DispatchEventTo(ctx context.Context, plugin string, ev pluginhost.Event) error
-	RunJob(ctx context.Context, plugin, kind string, args json.RawMessage, attempt int) error
+	RunJob(ctx context.Context, plugin, kind string, args json.RawMessage, attempt, maxAttempts int) error
 	Jobs() []pluginhost.JobSpec
 }
 
@@ -83,8 +83,9 @@ func (q *Queue) AddPeriodic() int {
 			continue
 		}
 		args := Args{Plugin: spec.Plugin, JobKind: spec.Kind}
+		opts := &river.InsertOpts{MaxAttempts: maxAttempts(spec), Tags: tags(spec.Plugin, spec.Kind)}
 		q.jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(spec.Every),
-			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return args, opts },
 			&river.PeriodicJobOpts{ID: "plugin:" + spec.Plugin + ":" + spec.Kind}))
 		n++
 	}
@@ -93,7 +94,10 @@ func (q *Queue) AddPeriodic() int {
 
 // EnqueuePluginJob implements pluginhost.JobEnqueuer.
 func (q *Queue) EnqueuePluginJob(ctx context.Context, job pluginhost.PluginJob) (string, error) {
-	opts := &river.InsertOpts{}
+	opts := &river.InsertOpts{MaxAttempts: DefaultMaxAttempts, Tags: tags(job.Plugin, job.Kind)}
+	if spec, ok := q.spec(job.Plugin, job.Kind); ok {
+		opts.MaxAttempts = maxAttempts(spec)
+	}
 	if job.Delay > 0 {
 		opts.ScheduledAt = time.Now().Add(job.Delay)
 	}
@@ -104,11 +108,53 @@ func (q *Queue) EnqueuePluginJob(ctx context.Context, job pluginhost.PluginJob) 
 	return strconv.FormatInt(res.Job.ID, 10), nil
 }
 
+// DefaultMaxAttempts bounds the runs of a plugin job whose kind declares
+// no MaxAttempts.
+const DefaultMaxAttempts = 10
+
+// tags name a plugin job's plugin and kind on the queue's row ("plugin-
+// aitags", "aitags-draft_tags"), for error reports and the queue's UI.
+func tags(plugin, kind string) []string { return []string{"plugin-" + plugin, plugin + "-" + kind} }
+
+func maxAttempts(spec pluginhost.JobSpec) int {
+	if spec.MaxAttempts > 0 {
+		return spec.MaxAttempts
+	}
+	return DefaultMaxAttempts
+}
+
+// spec returns the declaration of a plugin's job kind.
+func (q *Queue) spec(plugin, kind string) (pluginhost.JobSpec, bool) {
+	for _, s := range q.host.Jobs() {
+		if s.Plugin == plugin && s.Kind == kind {
+			return s, true
+		}
+	}
+	return pluginhost.JobSpec{}, false
+}
+
 type worker struct {
 	river.WorkerDefaults[Args]
 	q *Queue
 }
 
+// Timeout gives a job kind that declares a longer timeout than the
+// queue's default the time it asked for (plus a margin, so that the
+// plugin host's own deadline fires first with its clearer error).
+func (w *worker) Timeout(job *river.Job[Args]) time.Duration {
+	if spec, ok := w.q.spec(job.Args.Plugin, job.Args.JobKind); ok && spec.Timeout > 0 {
+		return spec.Timeout + 5*time.Second
+	}
+	return 0 // the client's JobTimeout
+}
+
+// Work runs the job in its plugin. A failure the plugin marked permanent
+// cancels the job: it stays listed with its error among the failures, and
+// is not retried.
 func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	return w.q.host.RunJob(ctx, job.Args.Plugin, job.Args.JobKind, job.Args.Args, job.Attempt)
+	err := w.q.host.RunJob(ctx, job.Args.Plugin, job.Args.JobKind, job.Args.Args, job.Attempt, job.MaxAttempts)
+	if err != nil && pluginhost.IsPermanent(err) {
+		return river.JobCancel(err)
+	}
+	return err
 }

@@ -66,13 +66,45 @@ type TodayView struct {
 	Drop             map[string]string `json:"drop"`
 }
 
+// mediaURL is the public URL of the media key in field, nil when empty:
+// behind the host's media URL (its CDN or /media/), unless the
+// media_base_url setting overrides it.
 func mediaURL(h *sdk.Host, v contenttypes.Values, field string) *string {
 	key, _ := v[field].(string)
+	return keyURL(h, key)
+}
+
+func keyURL(h *sdk.Host, key string) *string {
 	if key == "" {
 		return nil
 	}
-	u := strings.TrimRight(h.Setting(SettingMediaBaseURL), "/") + "/" + strings.TrimLeft(key, "/")
+	if base := h.Setting(SettingMediaBaseURL); base != "" {
+		u := strings.TrimRight(base, "/") + "/" + strings.TrimLeft(key, "/")
+		return &u
+	}
+	u := h.MediaURL(key)
 	return &u
+}
+
+// AudioRole is the attachment role of generated narration (the elevenlabs
+// plugin attaches it on publish).
+const AudioRole = "audio"
+
+// audioURL is the URL of a passage's audio: the editor's audio field when
+// set, else the narration generated for it (an attachment, which is not
+// revisioned).
+func audioURL(ctx context.Context, h *sdk.Host, passage *sdk.Entry) (*string, error) {
+	if u := mediaURL(h, passage.Fields, "audio"); u != nil {
+		return u, nil
+	}
+	media, err := h.EntryMedia(ctx, passage.ID, AudioRole)
+	if err != nil {
+		return nil, err
+	}
+	if len(media) == 0 {
+		return nil, nil
+	}
+	return keyURL(h, media[0].Key), nil
 }
 
 func workView(h *sdk.Host, w *sdk.Entry) *WorkView {
@@ -202,7 +234,9 @@ func today(ctx context.Context, h *sdk.Host, r *sdk.Request) (*sdk.Response, err
 			tags = append(tags, w.ID)
 			// Audio rights (e.g. none for Narnia) gate the audio URL.
 			if view.Work.AudioAllowed {
-				view.AudioURL = mediaURL(h, passage.Fields, "audio")
+				if view.AudioURL, err = audioURL(ctx, h, passage); err != nil {
+					return nil, err
+				}
 			}
 		} else if !errors.Is(err, sdk.ErrNotFound) {
 			return nil, err

@@ -71,13 +71,18 @@ func passageType() contenttypes.ContentType {
 			{Name: "register", Label: "Register", Kind: contenttypes.KindSelect, Required: true, Indexed: true, Choices: choices(Registers)},
 			{Name: "motifs", Label: "Motifs", Kind: contenttypes.KindTags, Indexed: true, Taxonomy: "motifs", MaxItems: intp(30)},
 			{Name: "tag_review", Label: "Tag review", Kind: contenttypes.KindStruct, Private: true, Children: []contenttypes.Field{
-				{Name: "status", Label: "Status", Kind: contenttypes.KindSelect, Choices: choices([]string{"draft", "reviewed"})},
+				{Name: "status", Label: "Status", Help: "draft: AI-drafted, needs review; failed: drafting failed (see error).",
+					Kind: contenttypes.KindSelect, Choices: choices([]string{"draft", "reviewed", "failed"})},
 				{Name: "suggestions", Label: "Suggested tags", Kind: contenttypes.KindList, Item: &contenttypes.Field{
 					Name: "suggestion", Kind: contenttypes.KindStruct, Children: []contenttypes.Field{
 						{Name: "tag", Label: "Tag", Kind: contenttypes.KindText, Required: true},
 						{Name: "confidence", Label: "Confidence", Kind: contenttypes.KindDecimal, Min: floatp(0), Max: floatp(1)},
 						{Name: "source", Label: "Source", Kind: contenttypes.KindSelect, Choices: choices([]string{"ai", "editor"})},
 					}}},
+				{Name: "text_hash", Label: "Text hash", Help: "Hash of the text the suggestions were drafted from.", Kind: contenttypes.KindText},
+				{Name: "model", Label: "Model", Kind: contenttypes.KindText},
+				{Name: "drafted_at", Label: "Drafted at", Kind: contenttypes.KindDateTime},
+				{Name: "error", Label: "Last error", Kind: contenttypes.KindLongText},
 			}},
 			// Private: apps get the audio only from /api/v1/today (and the
 			// like), as a URL, and only when the work's rights allow audio.

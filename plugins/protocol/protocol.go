@@ -10,7 +10,10 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Version is the protocol version negotiated in the handshake. A change that
@@ -65,6 +68,7 @@ func (p *GRPCPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, c 
 const (
 	ScopeEntriesRead     = "entries:read"
 	ScopeEntriesWrite    = "entries:write"
+	ScopeEntriesPublish  = "entries:publish"
 	ScopeJobsEnqueue     = "jobs:enqueue"
 	ScopeCacheInvalidate = "cache:invalidate"
 	ScopeMediaWrite      = "media:write"
@@ -79,3 +83,36 @@ const (
 	HookAfterUnpublish = "after_unpublish"
 	HookWorkflow       = "workflow"
 )
+
+// ErrorDomain is the domain of the errdetails.ErrorInfo this protocol
+// attaches to statuses.
+const ErrorDomain = "inkling.plugin"
+
+// ReasonPermanent marks the failure of a job that retrying cannot fix (a
+// rejected API key, an invalid request): the host records it and does not
+// retry the job.
+const ReasonPermanent = "PERMANENT"
+
+// PermanentStatus is a status error carrying ReasonPermanent.
+func PermanentStatus(code codes.Code, msg string) error {
+	st := status.New(code, msg)
+	if d, err := st.WithDetails(&errdetails.ErrorInfo{Domain: ErrorDomain, Reason: ReasonPermanent}); err == nil {
+		st = d
+	}
+	return st.Err()
+}
+
+// IsPermanent reports whether err (or an error it wraps) is a status
+// error carrying ReasonPermanent.
+func IsPermanent(err error) bool {
+	var se interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &se) {
+		return false
+	}
+	for _, d := range se.GRPCStatus().Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetDomain() == ErrorDomain && info.GetReason() == ReasonPermanent {
+			return true
+		}
+	}
+	return false
+}

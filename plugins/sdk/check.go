@@ -51,6 +51,7 @@ type route struct {
 
 const (
 	reservedContent = "content"
+	reservedMedia   = "media"
 	reservedOpenAPI = "openapi.json"
 )
 
@@ -206,12 +207,19 @@ func compile(p *Plugin) (*compiled, contenttypes.Diagnostics) {
 		if j.Run == nil {
 			c.errorf(at+".run", "job %q has no Run", j.Kind)
 		}
+		if j.MaxAttempts < 0 || j.MaxAttempts > 100 {
+			c.errorf(at+".max_attempts", "job %q: MaxAttempts must be between 0 (the host's default) and 100, got %d", j.Kind, j.MaxAttempts)
+		}
+		if j.Timeout < 0 || j.Timeout > time.Hour || j.Timeout%time.Second != 0 {
+			c.errorf(at+".timeout", "job %q: Timeout must be 0 (the host's default) or a whole number of seconds up to 1h, got %s", j.Kind, j.Timeout)
+		}
 		if j.Every < 0 || j.Every%time.Second != 0 {
 			c.errorf(at+".every", "job %q: Every must be 0 or a whole number of seconds, got %s", j.Kind, j.Every)
 		}
 		out.jobs[j.Kind] = j
 		md.JobKinds = append(md.JobKinds, &pluginv1.JobKind{
-			Kind: j.Kind, Description: j.Description, EverySeconds: int64(j.Every / time.Second),
+			Kind: j.Kind, Description: j.Description, EverySeconds: int64(j.Every / time.Second), MaxAttempts: int32(j.MaxAttempts),
+			TimeoutSeconds: int64(j.Timeout / time.Second),
 		})
 	}
 
@@ -348,8 +356,8 @@ func (c *checker) endpoint(at string, ep *Endpoint) (*route, *pluginv1.EndpointS
 				c.errorf(at+".path", "path %q: segment %q is invalid; expected letters, digits, '.', '_', '~', '-' or a parameter {name}", ep.Path, seg)
 			}
 		}
-		if first := r.segments[0]; first == reservedContent || ep.Path == "/"+reservedOpenAPI {
-			c.errorf(at+".path", "path %q collides with the built-in delivery API (/api/v1/content, /api/v1/openapi.json)", ep.Path)
+		if first := r.segments[0]; first == reservedContent || first == reservedMedia || ep.Path == "/"+reservedOpenAPI {
+			c.errorf(at+".path", "path %q collides with the built-in delivery API (/api/v1/content, /api/v1/media, /api/v1/openapi.json)", ep.Path)
 		}
 	}
 

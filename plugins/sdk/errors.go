@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/inklingcms/inkling/contenttypes"
+	"github.com/inklingcms/inkling/plugins/protocol"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -133,7 +134,10 @@ func hostError(method string, err error) error {
 // error of the call; what names the function for the message.
 func rpcError(what string, err error) error {
 	var pe *Error
+	var perm *permanentError
 	switch {
+	case errors.As(err, &perm):
+		return protocol.PermanentStatus(codes.FailedPrecondition, fmt.Sprintf("%s: %v", what, err))
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Errorf(codes.DeadlineExceeded, "%s: %v", what, err)
 	case errors.Is(err, context.Canceled):
@@ -151,4 +155,26 @@ func rpcError(what string, err error) error {
 		return status.Errorf(code, "%s: %v", what, pe)
 	}
 	return status.Errorf(codes.Internal, "%s: %v", what, err)
+}
+
+// permanentError marks a job failure that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as a failure that retrying cannot fix. A [Job] that
+// returns it is recorded as failed at once (the host does not retry it);
+// an admin can still re-run it. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+// IsPermanent reports whether err was marked with [Permanent].
+func IsPermanent(err error) bool {
+	var pe *permanentError
+	return errors.As(err, &pe)
 }

@@ -35,6 +35,7 @@ type Host struct {
 	settings    map[string]string
 	scopes      []string
 	hostVersion string
+	mediaBase   string
 }
 
 // connect installs the Host connection handed over by Configure.
@@ -45,6 +46,7 @@ func (h *Host) connect(conn *grpc.ClientConn, client pluginv1.HostClient, req *p
 	h.settings = maps.Clone(req.GetSettings())
 	h.scopes = slices.Clone(req.GetGrantedScopes())
 	h.hostVersion = req.GetHostVersion()
+	h.mediaBase = req.GetMediaBaseUrl()
 	h.mu.Unlock()
 	if old != nil && old != conn {
 		_ = old.Close()
@@ -89,6 +91,22 @@ func (h *Host) HostVersion() string {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return h.hostVersion
+}
+
+// MediaURL returns the public URL of a media key (the value of a media
+// field), as the host serves it: behind its CDN, or under /media/. It
+// returns "" for an empty key.
+func (h *Host) MediaURL(key string) string {
+	if key == "" {
+		return ""
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	base := h.mediaBase
+	if base == "" {
+		base = "/media/"
+	}
+	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(key, "/")
 }
 
 // Entry is an entry as plugins see it: its latest draft or its live
@@ -230,6 +248,12 @@ type Draft struct {
 	BaseRevisionID string
 	// Message describes the revision in the history.
 	Message string
+	// Publish makes the saved revision live at once (scope
+	// entries:publish). The plugin publishes with admin rights: a
+	// workflow's publish gate does not stop it, and the audit log names
+	// the plugin. Grant the scope only to plugins that import content
+	// already published elsewhere (a feed sync).
+	Publish bool
 }
 
 // SaveDraft saves a new draft revision (it does not publish). When the
@@ -249,7 +273,7 @@ func (h *Host) SaveDraft(ctx context.Context, d Draft) (*Entry, contenttypes.Dia
 	}
 	resp, err := c.SaveDraft(ctx, &pluginv1.SaveDraftRequest{
 		EntryId: d.EntryID, Type: d.Type, Title: d.Title, Slug: d.Slug, FieldsJson: fields,
-		BaseRevisionId: d.BaseRevisionID, Message: d.Message,
+		BaseRevisionId: d.BaseRevisionID, Message: d.Message, Publish: d.Publish,
 	})
 	if err != nil {
 		return nil, nil, hostError("SaveDraft", err)
@@ -341,13 +365,28 @@ func (h *Host) InvalidateCache(ctx context.Context, tags ...string) error {
 
 // Media is a stored media asset.
 type Media struct {
-	// Key is the value of a media field.
+	// Key is the value of a media field. Keys are content-addressed
+	// (derived from the SHA-256 of the bytes), so a key never changes
+	// meaning and the same bytes stored twice get the same key.
 	Key string `json:"key"`
-	// URL is where the asset is served.
-	URL string `json:"url"`
+	// URL is where the asset is served (the CDN, or /media/ on the host).
+	URL         string `json:"url"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	// Width and Height of an image; 0 otherwise.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// EntryID, Role and SourceHash describe an attachment (see
+	// [Host.AttachMedia]); empty for a plain asset.
+	EntryID    string `json:"entry_id,omitempty"`
+	Role       string `json:"role,omitempty"`
+	SourceHash string `json:"source_hash,omitempty"`
 }
 
-// PutMedia stores a media asset. Scope media:write.
+// PutMedia stores a media asset and returns its key (for a media field)
+// and URL. The host checks the type and size limits it applies to
+// uploads. Scope media:write.
 func (h *Host) PutMedia(ctx context.Context, filename, contentType string, data []byte) (*Media, error) {
 	c, err := h.rpc()
 	if err != nil {
@@ -357,7 +396,76 @@ func (h *Host) PutMedia(ctx context.Context, filename, contentType string, data 
 	if err != nil {
 		return nil, hostError("PutMedia", err)
 	}
-	return &Media{Key: resp.GetKey(), URL: resp.GetUrl()}, nil
+	return mediaFromProto(resp.GetKey(), resp.GetUrl(), resp.GetAsset()), nil
+}
+
+// Attachment is media generated for an entry (an audio reading, a
+// rendition, a transcript) stored with [Host.AttachMedia].
+type Attachment struct {
+	EntryID string
+	// Role names the attachment within the entry ("audio"): lowercase
+	// letters, digits, '_' and '-'. An entry has at most one per role.
+	Role string
+	// SourceHash identifies what the media was made from (a hash of the
+	// text, voice and model, say), so that a plugin can skip regenerating
+	// it when nothing changed.
+	SourceHash  string
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+// AttachMedia stores media and attaches it to an entry under a role,
+// replacing the role's previous attachment. Attachments are not part of
+// the entry's revisions: attaching never creates a revision or changes
+// what is published, and the delivery API does not expose them by itself
+// (a plugin endpoint decides who may see them). Scope media:write.
+func (h *Host) AttachMedia(ctx context.Context, a Attachment) (*Media, error) {
+	c, err := h.rpc()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.PutMedia(ctx, &pluginv1.PutMediaRequest{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data,
+		EntryId: a.EntryID, Role: a.Role, SourceHash: a.SourceHash})
+	if err != nil {
+		return nil, hostError("AttachMedia", err)
+	}
+	return mediaFromProto(resp.GetKey(), resp.GetUrl(), resp.GetAsset()), nil
+}
+
+// EntryMedia returns the media attached to an entry, in role order; role
+// "" returns every role. Scope entries:read.
+func (h *Host) EntryMedia(ctx context.Context, entryID, role string) ([]Media, error) {
+	c, err := h.rpc()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.GetEntryMedia(ctx, &pluginv1.GetEntryMediaRequest{EntryId: entryID, Role: role})
+	if err != nil {
+		return nil, hostError("GetEntryMedia", err)
+	}
+	out := make([]Media, 0, len(resp.GetMedia()))
+	for _, m := range resp.GetMedia() {
+		out = append(out, *mediaFromProto(m.GetKey(), m.GetUrl(), m))
+	}
+	return out, nil
+}
+
+func mediaFromProto(key, url string, a *pluginv1.MediaAsset) *Media {
+	m := &Media{Key: key, URL: url}
+	if a == nil {
+		return m
+	}
+	if m.Key == "" {
+		m.Key = a.GetKey()
+	}
+	if m.URL == "" {
+		m.URL = a.GetUrl()
+	}
+	m.ContentType, m.Size, m.SHA256 = a.GetContentType(), a.GetSize(), a.GetSha256()
+	m.Width, m.Height = int(a.GetWidth()), int(a.GetHeight())
+	m.EntryID, m.Role, m.SourceHash = a.GetEntryId(), a.GetRole(), a.GetSourceHash()
+	return m
 }
 
 // entryFromProto decodes an entry sent by the host.

@@ -239,6 +239,7 @@ func TestHostReadsEntries(t *testing.T) {
 func TestHostWrites(t *testing.T) {
 	pr := newProber(t, &sdktest.Options{Secrets: map[string]string{"API_KEY": "s3cret"}, Settings: map[string]string{"mode": "fast"}})
 	pr.Store.Add(sdk.Entry{ID: "n1", Type: "note", Title: "N", Fields: contenttypes.Values{"body": "b"}, Live: true})
+	narrated := pr.Store.Add(sdk.Entry{ID: "n2", Type: "note", Title: "Narrated", Fields: contenttypes.Values{"body": "b"}})
 	cases := []struct {
 		name string
 		fn   func(ctx context.Context, h *sdk.Host) error
@@ -313,7 +314,26 @@ func TestHostWrites(t *testing.T) {
 				return err
 			}
 			_, err2 := h.PutMedia(ctx, "", "image/png", nil)
-			return want(strings.HasSuffix(m.Key, "cover.png") && strings.HasPrefix(m.URL, "/media/") && errors.Is(err2, sdk.ErrInvalid), err2)
+			// Content-addressed: sha256("\x01\x02") in hex plus the extension.
+			return want(m.Key == "a12871fee210fb8619291eaea194581cbd2531e4b23759d225f6806923f63222.png" && m.URL == "/media/"+m.Key &&
+				m.SHA256+".png" == m.Key && m.Size == 2 && errors.Is(err2, sdk.ErrInvalid), err2)
+		}},
+		{"attach media", func(ctx context.Context, h *sdk.Host) error {
+			e := narrated
+			if _, err := h.AttachMedia(ctx, sdk.Attachment{EntryID: e.ID, Role: "audio", SourceHash: "v1", Filename: "a.mp3", ContentType: "audio/mpeg", Data: []byte("one")}); err != nil {
+				return err
+			}
+			if _, err := h.AttachMedia(ctx, sdk.Attachment{EntryID: e.ID, Role: "audio", SourceHash: "v2", Filename: "a.mp3", ContentType: "audio/mpeg", Data: []byte("two")}); err != nil {
+				return err
+			}
+			got, err := h.EntryMedia(ctx, e.ID, "audio")
+			if err != nil {
+				return err
+			}
+			_, errRole := h.AttachMedia(ctx, sdk.Attachment{EntryID: e.ID, Role: "Bad Role", Filename: "a.mp3", Data: []byte("x")})
+			_, errMissing := h.EntryMedia(ctx, "nope", "")
+			return want(len(got) == 1 && got[0].SourceHash == "v2" && got[0].Role == "audio" && got[0].EntryID == e.ID &&
+				errors.Is(errRole, sdk.ErrInvalid) && errors.Is(errMissing, sdk.ErrNotFound), errors.Join(errRole, errMissing))
 		}},
 	}
 	for _, tc := range cases {
@@ -338,8 +358,11 @@ func TestHostWrites(t *testing.T) {
 	if tags := pr.Store.InvalidatedTags(); !slices.Equal(tags, []string{"n1", "notes"}) {
 		t.Errorf("tags: %v", tags)
 	}
-	if media := pr.Store.Media(); len(media) != 1 || media[0].ContentType != "image/png" || len(media[0].Data) != 2 {
+	if media := pr.Store.Media(); len(media) != 3 || media[0].ContentType != "image/png" || len(media[0].Data) != 2 {
 		t.Errorf("media: %+v", media)
+	}
+	if a, ok := pr.Store.Attachment("n2", "audio"); !ok || string(a.Data) != "two" || a.SourceHash != "v2" {
+		t.Errorf("attachment: %+v %v", a, ok)
 	}
 }
 

@@ -26,17 +26,19 @@ const (
 	ScopeEntriesRead = protocol.ScopeEntriesRead
 	// ScopeEntriesWrite allows [Host.SaveDraft].
 	ScopeEntriesWrite = protocol.ScopeEntriesWrite
+	// ScopeEntriesPublish allows [Host.SaveDraft] with [Draft.Publish].
+	ScopeEntriesPublish = protocol.ScopeEntriesPublish
 	// ScopeJobsEnqueue allows [Host.EnqueueJob].
 	ScopeJobsEnqueue = protocol.ScopeJobsEnqueue
 	// ScopeCacheInvalidate allows [Host.InvalidateCache].
 	ScopeCacheInvalidate = protocol.ScopeCacheInvalidate
-	// ScopeMediaWrite allows [Host.PutMedia].
+	// ScopeMediaWrite allows [Host.PutMedia] and [Host.AttachMedia].
 	ScopeMediaWrite = protocol.ScopeMediaWrite
 )
 
 // AllScopes returns every scope, in documentation order.
 func AllScopes() []string {
-	return []string{ScopeEntriesRead, ScopeEntriesWrite, ScopeJobsEnqueue, ScopeCacheInvalidate, ScopeMediaWrite}
+	return []string{ScopeEntriesRead, ScopeEntriesWrite, ScopeEntriesPublish, ScopeJobsEnqueue, ScopeCacheInvalidate, ScopeMediaWrite}
 }
 
 // EventName names an event an [EventHook] handles.
@@ -183,7 +185,19 @@ type Job struct {
 	// Every > 0 makes the host run the job periodically (whole seconds, at
 	// least one second); 0 runs it only when enqueued.
 	Every time.Duration
-	Run   func(ctx context.Context, h *Host, j *JobRun) error
+	// MaxAttempts bounds the runs of one job (first run and retries,
+	// 1 to 100); 0 takes the host's default (10). After the last failed
+	// attempt the host keeps the job, with its errors, as failed: admins
+	// list failures with GET /api/admin/v1/jobs/failures.
+	MaxAttempts int
+	// Timeout bounds one run (whole seconds, at most one hour); 0 takes
+	// the host's job timeout (60s by default). Long calls to external
+	// services (speech synthesis, say) need more.
+	Timeout time.Duration
+	// Run does the work. Return [Permanent](err) for a failure that
+	// retrying cannot fix (a rejected API key, an invalid request): the
+	// host records the failure and does not retry.
+	Run func(ctx context.Context, h *Host, j *JobRun) error
 }
 
 // Endpoint is a public, read-only delivery endpoint served by the host
@@ -350,7 +364,13 @@ type JobRun struct {
 	Args json.RawMessage
 	// Attempt counts runs of this job, from 1.
 	Attempt int
+	// MaxAttempts is the job's last attempt: when Attempt == MaxAttempts
+	// and Run fails, the host gives up (0 when the host did not say).
+	MaxAttempts int
 }
+
+// Final reports whether this run is the job's last attempt.
+func (j *JobRun) Final() bool { return j.MaxAttempts > 0 && j.Attempt >= j.MaxAttempts }
 
 // Decode decodes the job's arguments into v.
 func (j *JobRun) Decode(v any) error { return decodeRaw(j.Args, v) }

@@ -17,7 +17,7 @@ func (s *server) RunJob(ctx context.Context, req *pluginv1.JobRequest) (*pluginv
 		return nil, status.Errorf(codes.NotFound, "no job kind %q is declared (declared: %v)", req.GetKind(), sortedKeys(s.c.jobs))
 	}
 	what := fmt.Sprintf("job %s", req.GetKind())
-	run := &JobRun{Kind: req.GetKind(), Args: req.GetArgsJson(), Attempt: int(req.GetAttempt())}
+	run := &JobRun{Kind: req.GetKind(), Args: req.GetArgsJson(), Attempt: int(req.GetAttempt()), MaxAttempts: int(req.GetMaxAttempts())}
 	if err := s.safely(what, func() error { return j.Run(ctx, s.host, run) }); err != nil {
 		return nil, s.fail(what, err)
 	}

@@ -602,12 +602,14 @@ func (x *HookBinding) GetTypes() []string {
 }
 
 type JobKind struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
-	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	EverySeconds  int64                  `protobuf:"varint,3,opt,name=every_seconds,json=everySeconds,proto3" json:"every_seconds,omitempty"` // > 0: the host runs it periodically
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Kind           string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Description    string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	EverySeconds   int64                  `protobuf:"varint,3,opt,name=every_seconds,json=everySeconds,proto3" json:"every_seconds,omitempty"`       // > 0: the host runs it periodically
+	MaxAttempts    int32                  `protobuf:"varint,4,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`          // 0: the host's default
+	TimeoutSeconds int64                  `protobuf:"varint,5,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"` // bound on one run; 0: the host's default
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *JobKind) Reset() {
@@ -657,6 +659,20 @@ func (x *JobKind) GetDescription() string {
 func (x *JobKind) GetEverySeconds() int64 {
 	if x != nil {
 		return x.EverySeconds
+	}
+	return 0
+}
+
+func (x *JobKind) GetMaxAttempts() int32 {
+	if x != nil {
+		return x.MaxAttempts
+	}
+	return 0
+}
+
+func (x *JobKind) GetTimeoutSeconds() int64 {
+	if x != nil {
+		return x.TimeoutSeconds
 	}
 	return 0
 }
@@ -983,6 +999,9 @@ type ConfigureRequest struct {
 	Settings      map[string]string      `protobuf:"bytes,2,rep,name=settings,proto3" json:"settings,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	GrantedScopes []string               `protobuf:"bytes,3,rep,name=granted_scopes,json=grantedScopes,proto3" json:"granted_scopes,omitempty"`
 	HostVersion   string                 `protobuf:"bytes,4,opt,name=host_version,json=hostVersion,proto3" json:"host_version,omitempty"`
+	// Public URL prefix of media keys (a CDN, or the host's /media/), ending
+	// in "/": the URL of key k is media_base_url + k.
+	MediaBaseUrl  string `protobuf:"bytes,5,opt,name=media_base_url,json=mediaBaseUrl,proto3" json:"media_base_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1041,6 +1060,13 @@ func (x *ConfigureRequest) GetGrantedScopes() []string {
 func (x *ConfigureRequest) GetHostVersion() string {
 	if x != nil {
 		return x.HostVersion
+	}
+	return ""
+}
+
+func (x *ConfigureRequest) GetMediaBaseUrl() string {
+	if x != nil {
+		return x.MediaBaseUrl
 	}
 	return ""
 }
@@ -1511,6 +1537,7 @@ type JobRequest struct {
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
 	ArgsJson      []byte                 `protobuf:"bytes,2,opt,name=args_json,json=argsJson,proto3" json:"args_json,omitempty"`
 	Attempt       int32                  `protobuf:"varint,3,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	MaxAttempts   int32                  `protobuf:"varint,4,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"` // the run with attempt == max_attempts is the last
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1562,6 +1589,13 @@ func (x *JobRequest) GetArgsJson() []byte {
 func (x *JobRequest) GetAttempt() int32 {
 	if x != nil {
 		return x.Attempt
+	}
+	return 0
+}
+
+func (x *JobRequest) GetMaxAttempts() int32 {
+	if x != nil {
+		return x.MaxAttempts
 	}
 	return 0
 }
@@ -2279,6 +2313,7 @@ type SaveDraftRequest struct {
 	FieldsJson     []byte                 `protobuf:"bytes,5,opt,name=fields_json,json=fieldsJson,proto3" json:"fields_json,omitempty"` // empty: keep
 	BaseRevisionId string                 `protobuf:"bytes,6,opt,name=base_revision_id,json=baseRevisionId,proto3" json:"base_revision_id,omitempty"`
 	Message        string                 `protobuf:"bytes,7,opt,name=message,proto3" json:"message,omitempty"`
+	Publish        bool                   `protobuf:"varint,8,opt,name=publish,proto3" json:"publish,omitempty"` // publish the saved revision (scope entries:publish)
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -2360,6 +2395,13 @@ func (x *SaveDraftRequest) GetMessage() string {
 		return x.Message
 	}
 	return ""
+}
+
+func (x *SaveDraftRequest) GetPublish() bool {
+	if x != nil {
+		return x.Publish
+	}
+	return false
 }
 
 type SaveDraftResponse struct {
@@ -2687,10 +2729,15 @@ func (*InvalidateCacheResponse) Descriptor() ([]byte, []int) {
 }
 
 type PutMediaRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Filename      string                 `protobuf:"bytes,1,opt,name=filename,proto3" json:"filename,omitempty"`
-	ContentType   string                 `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
-	Data          []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Filename    string                 `protobuf:"bytes,1,opt,name=filename,proto3" json:"filename,omitempty"`
+	ContentType string                 `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Data        []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// Attach the asset to an entry under a role (replacing the role's
+	// previous attachment). Attachments are not revisioned.
+	EntryId       string `protobuf:"bytes,4,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	Role          string `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
+	SourceHash    string `protobuf:"bytes,6,opt,name=source_hash,json=sourceHash,proto3" json:"source_hash,omitempty"` // what the asset was made from (to skip regeneration)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2746,10 +2793,32 @@ func (x *PutMediaRequest) GetData() []byte {
 	return nil
 }
 
+func (x *PutMediaRequest) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *PutMediaRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *PutMediaRequest) GetSourceHash() string {
+	if x != nil {
+		return x.SourceHash
+	}
+	return ""
+}
+
 type PutMediaResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	Url           string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Asset         *MediaAsset            `protobuf:"bytes,3,opt,name=asset,proto3" json:"asset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2796,6 +2865,227 @@ func (x *PutMediaResponse) GetUrl() string {
 		return x.Url
 	}
 	return ""
+}
+
+func (x *PutMediaResponse) GetAsset() *MediaAsset {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
+}
+
+// MediaAsset is a stored media asset, with its attachment when listed for
+// an entry.
+type MediaAsset struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"` // content-addressed: never changes meaning
+	Url           string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"` // public URL (CDN or /media/)
+	ContentType   string                 `protobuf:"bytes,3,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Size          int64                  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	Sha256        string                 `protobuf:"bytes,5,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	Width         int32                  `protobuf:"varint,6,opt,name=width,proto3" json:"width,omitempty"` // images; 0 otherwise
+	Height        int32                  `protobuf:"varint,7,opt,name=height,proto3" json:"height,omitempty"`
+	EntryId       string                 `protobuf:"bytes,8,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	Role          string                 `protobuf:"bytes,9,opt,name=role,proto3" json:"role,omitempty"`
+	SourceHash    string                 `protobuf:"bytes,10,opt,name=source_hash,json=sourceHash,proto3" json:"source_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MediaAsset) Reset() {
+	*x = MediaAsset{}
+	mi := &file_plugin_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MediaAsset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MediaAsset) ProtoMessage() {}
+
+func (x *MediaAsset) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MediaAsset.ProtoReflect.Descriptor instead.
+func (*MediaAsset) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *MediaAsset) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *MediaAsset) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *MediaAsset) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *MediaAsset) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *MediaAsset) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *MediaAsset) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *MediaAsset) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *MediaAsset) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *MediaAsset) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *MediaAsset) GetSourceHash() string {
+	if x != nil {
+		return x.SourceHash
+	}
+	return ""
+}
+
+type GetEntryMediaRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EntryId       string                 `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	Role          string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"` // empty: every role
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEntryMediaRequest) Reset() {
+	*x = GetEntryMediaRequest{}
+	mi := &file_plugin_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEntryMediaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEntryMediaRequest) ProtoMessage() {}
+
+func (x *GetEntryMediaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEntryMediaRequest.ProtoReflect.Descriptor instead.
+func (*GetEntryMediaRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *GetEntryMediaRequest) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *GetEntryMediaRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+type GetEntryMediaResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Media         []*MediaAsset          `protobuf:"bytes,1,rep,name=media,proto3" json:"media,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEntryMediaResponse) Reset() {
+	*x = GetEntryMediaResponse{}
+	mi := &file_plugin_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEntryMediaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEntryMediaResponse) ProtoMessage() {}
+
+func (x *GetEntryMediaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEntryMediaResponse.ProtoReflect.Descriptor instead.
+func (*GetEntryMediaResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *GetEntryMediaResponse) GetMedia() []*MediaAsset {
+	if x != nil {
+		return x.Media
+	}
+	return nil
 }
 
 var File_plugin_proto protoreflect.FileDescriptor
@@ -2856,11 +3146,13 @@ const file_plugin_proto_rawDesc = "" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\"7\n" +
 	"\vHookBinding\x12\x12\n" +
 	"\x04hook\x18\x01 \x01(\tR\x04hook\x12\x14\n" +
-	"\x05types\x18\x02 \x03(\tR\x05types\"d\n" +
+	"\x05types\x18\x02 \x03(\tR\x05types\"\xb0\x01\n" +
 	"\aJobKind\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12#\n" +
-	"\revery_seconds\x18\x03 \x01(\x03R\feverySeconds\"\x91\x02\n" +
+	"\revery_seconds\x18\x03 \x01(\x03R\feverySeconds\x12!\n" +
+	"\fmax_attempts\x18\x04 \x01(\x05R\vmaxAttempts\x12'\n" +
+	"\x0ftimeout_seconds\x18\x05 \x01(\x03R\x0etimeoutSeconds\"\x91\x02\n" +
 	"\fEndpointSpec\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x18\n" +
@@ -2884,12 +3176,13 @@ const file_plugin_proto_rawDesc = "" +
 	"\x10GetSchemaRequest\"\x82\x01\n" +
 	"\x11GetSchemaResponse\x12,\n" +
 	"\x12content_types_json\x18\x01 \x03(\fR\x10contentTypesJson\x12?\n" +
-	"\vdiagnostics\x18\x02 \x03(\v2\x1d.inkling.plugin.v1.DiagnosticR\vdiagnostics\"\x8e\x02\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x1d.inkling.plugin.v1.DiagnosticR\vdiagnostics\"\xb4\x02\n" +
 	"\x10ConfigureRequest\x12$\n" +
 	"\x0ehost_broker_id\x18\x01 \x01(\rR\fhostBrokerId\x12M\n" +
 	"\bsettings\x18\x02 \x03(\v21.inkling.plugin.v1.ConfigureRequest.SettingsEntryR\bsettings\x12%\n" +
 	"\x0egranted_scopes\x18\x03 \x03(\tR\rgrantedScopes\x12!\n" +
-	"\fhost_version\x18\x04 \x01(\tR\vhostVersion\x1a;\n" +
+	"\fhost_version\x18\x04 \x01(\tR\vhostVersion\x12$\n" +
+	"\x0emedia_base_url\x18\x05 \x01(\tR\fmediaBaseUrl\x1a;\n" +
 	"\rSettingsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"T\n" +
@@ -2939,12 +3232,13 @@ const file_plugin_proto_rawDesc = "" +
 	"\n" +
 	"cache_tags\x18\x03 \x03(\tR\tcacheTags\x12?\n" +
 	"\vdiagnostics\x18\x04 \x03(\v2\x1d.inkling.plugin.v1.DiagnosticR\vdiagnostics\x12\x16\n" +
-	"\x06detail\x18\x05 \x01(\tR\x06detail\"W\n" +
+	"\x06detail\x18\x05 \x01(\tR\x06detail\"z\n" +
 	"\n" +
 	"JobRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1b\n" +
 	"\targs_json\x18\x02 \x01(\fR\bargsJson\x12\x18\n" +
-	"\aattempt\x18\x03 \x01(\x05R\aattempt\"\r\n" +
+	"\aattempt\x18\x03 \x01(\x05R\aattempt\x12!\n" +
+	"\fmax_attempts\x18\x04 \x01(\x05R\vmaxAttempts\"\r\n" +
 	"\vJobResponse\"\xd5\x01\n" +
 	"\vTaskRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12.\n" +
@@ -2998,7 +3292,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x13ListEntriesResponse\x122\n" +
 	"\aentries\x18\x01 \x03(\v2\x18.inkling.plugin.v1.EntryR\aentries\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
-	"nextCursor\"\xd0\x01\n" +
+	"nextCursor\"\xea\x01\n" +
 	"\x10SaveDraftRequest\x12\x19\n" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x14\n" +
@@ -3007,7 +3301,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\vfields_json\x18\x05 \x01(\fR\n" +
 	"fieldsJson\x12(\n" +
 	"\x10base_revision_id\x18\x06 \x01(\tR\x0ebaseRevisionId\x12\x18\n" +
-	"\amessage\x18\a \x01(\tR\amessage\"\x84\x01\n" +
+	"\amessage\x18\a \x01(\tR\amessage\x12\x18\n" +
+	"\apublish\x18\b \x01(\bR\apublish\"\x84\x01\n" +
 	"\x11SaveDraftResponse\x12.\n" +
 	"\x05entry\x18\x01 \x01(\v2\x18.inkling.plugin.v1.EntryR\x05entry\x12?\n" +
 	"\vdiagnostics\x18\x02 \x03(\v2\x1d.inkling.plugin.v1.DiagnosticR\vdiagnostics\"\x14\n" +
@@ -3029,14 +3324,38 @@ const file_plugin_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\",\n" +
 	"\x16InvalidateCacheRequest\x12\x12\n" +
 	"\x04tags\x18\x01 \x03(\tR\x04tags\"\x19\n" +
-	"\x17InvalidateCacheResponse\"d\n" +
+	"\x17InvalidateCacheResponse\"\xb4\x01\n" +
 	"\x0fPutMediaRequest\x12\x1a\n" +
 	"\bfilename\x18\x01 \x01(\tR\bfilename\x12!\n" +
 	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x12\n" +
-	"\x04data\x18\x03 \x01(\fR\x04data\"6\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x12\x19\n" +
+	"\bentry_id\x18\x04 \x01(\tR\aentryId\x12\x12\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role\x12\x1f\n" +
+	"\vsource_hash\x18\x06 \x01(\tR\n" +
+	"sourceHash\"k\n" +
 	"\x10PutMediaResponse\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x10\n" +
-	"\x03url\x18\x02 \x01(\tR\x03url2\xc6\x06\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x123\n" +
+	"\x05asset\x18\x03 \x01(\v2\x1d.inkling.plugin.v1.MediaAssetR\x05asset\"\xfd\x01\n" +
+	"\n" +
+	"MediaAsset\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12!\n" +
+	"\fcontent_type\x18\x03 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04size\x18\x04 \x01(\x03R\x04size\x12\x16\n" +
+	"\x06sha256\x18\x05 \x01(\tR\x06sha256\x12\x14\n" +
+	"\x05width\x18\x06 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\a \x01(\x05R\x06height\x12\x19\n" +
+	"\bentry_id\x18\b \x01(\tR\aentryId\x12\x12\n" +
+	"\x04role\x18\t \x01(\tR\x04role\x12\x1f\n" +
+	"\vsource_hash\x18\n" +
+	" \x01(\tR\n" +
+	"sourceHash\"E\n" +
+	"\x14GetEntryMediaRequest\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\"L\n" +
+	"\x15GetEntryMediaResponse\x123\n" +
+	"\x05media\x18\x01 \x03(\v2\x1d.inkling.plugin.v1.MediaAssetR\x05media2\xc6\x06\n" +
 	"\x06Plugin\x12\\\n" +
 	"\vGetMetadata\x12%.inkling.plugin.v1.GetMetadataRequest\x1a&.inkling.plugin.v1.GetMetadataResponse\x12V\n" +
 	"\tGetSchema\x12#.inkling.plugin.v1.GetSchemaRequest\x1a$.inkling.plugin.v1.GetSchemaResponse\x12V\n" +
@@ -3048,7 +3367,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0eHandleEndpoint\x12\".inkling.plugin.v1.EndpointRequest\x1a#.inkling.plugin.v1.EndpointResponse\x12G\n" +
 	"\x06RunJob\x12\x1d.inkling.plugin.v1.JobRequest\x1a\x1e.inkling.plugin.v1.JobResponse\x12P\n" +
 	"\tRunAction\x12 .inkling.plugin.v1.ActionRequest\x1a!.inkling.plugin.v1.ActionResponse\x12J\n" +
-	"\aRunTask\x12\x1e.inkling.plugin.v1.TaskRequest\x1a\x1f.inkling.plugin.v1.TaskResponse2\xe2\x05\n" +
+	"\aRunTask\x12\x1e.inkling.plugin.v1.TaskRequest\x1a\x1f.inkling.plugin.v1.TaskResponse2\xc6\x06\n" +
 	"\x04Host\x12S\n" +
 	"\bGetEntry\x12\".inkling.plugin.v1.GetEntryRequest\x1a#.inkling.plugin.v1.GetEntryResponse\x12\\\n" +
 	"\vListEntries\x12%.inkling.plugin.v1.ListEntriesRequest\x1a&.inkling.plugin.v1.ListEntriesResponse\x12V\n" +
@@ -3057,7 +3376,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\n" +
 	"EnqueueJob\x12$.inkling.plugin.v1.EnqueueJobRequest\x1a%.inkling.plugin.v1.EnqueueJobResponse\x12h\n" +
 	"\x0fInvalidateCache\x12).inkling.plugin.v1.InvalidateCacheRequest\x1a*.inkling.plugin.v1.InvalidateCacheResponse\x12S\n" +
-	"\bPutMedia\x12\".inkling.plugin.v1.PutMediaRequest\x1a#.inkling.plugin.v1.PutMediaResponse\x12W\n" +
+	"\bPutMedia\x12\".inkling.plugin.v1.PutMediaRequest\x1a#.inkling.plugin.v1.PutMediaResponse\x12b\n" +
+	"\rGetEntryMedia\x12'.inkling.plugin.v1.GetEntryMediaRequest\x1a(.inkling.plugin.v1.GetEntryMediaResponse\x12W\n" +
 	"\x0eRelatedEntries\x12!.inkling.plugin.v1.RelatedRequest\x1a\".inkling.plugin.v1.RelatedResponseB9Z7github.com/inklingcms/inkling/plugins/protocol/pluginv1b\x06proto3"
 
 var (
@@ -3072,7 +3392,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 	return file_plugin_proto_rawDescData
 }
 
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_plugin_proto_goTypes = []any{
 	(*Diagnostic)(nil),              // 0: inkling.plugin.v1.Diagnostic
 	(*Principal)(nil),               // 1: inkling.plugin.v1.Principal
@@ -3118,13 +3438,16 @@ var file_plugin_proto_goTypes = []any{
 	(*InvalidateCacheResponse)(nil), // 41: inkling.plugin.v1.InvalidateCacheResponse
 	(*PutMediaRequest)(nil),         // 42: inkling.plugin.v1.PutMediaRequest
 	(*PutMediaResponse)(nil),        // 43: inkling.plugin.v1.PutMediaResponse
-	nil,                             // 44: inkling.plugin.v1.ConfigureRequest.SettingsEntry
-	nil,                             // 45: inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	nil,                             // 46: inkling.plugin.v1.EndpointRequest.QueryEntry
-	nil,                             // 47: inkling.plugin.v1.EndpointRequest.HeadersEntry
-	nil,                             // 48: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	nil,                             // 49: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	nil,                             // 50: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	(*MediaAsset)(nil),              // 44: inkling.plugin.v1.MediaAsset
+	(*GetEntryMediaRequest)(nil),    // 45: inkling.plugin.v1.GetEntryMediaRequest
+	(*GetEntryMediaResponse)(nil),   // 46: inkling.plugin.v1.GetEntryMediaResponse
+	nil,                             // 47: inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	nil,                             // 48: inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	nil,                             // 49: inkling.plugin.v1.EndpointRequest.QueryEntry
+	nil,                             // 50: inkling.plugin.v1.EndpointRequest.HeadersEntry
+	nil,                             // 51: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	nil,                             // 52: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	nil,                             // 53: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
 }
 var file_plugin_proto_depIdxs = []int32{
 	6,  // 0: inkling.plugin.v1.GetMetadataResponse.hooks:type_name -> inkling.plugin.v1.HookBinding
@@ -3134,68 +3457,72 @@ var file_plugin_proto_depIdxs = []int32{
 	5,  // 4: inkling.plugin.v1.GetMetadataResponse.task_kinds:type_name -> inkling.plugin.v1.TaskKindSpec
 	9,  // 5: inkling.plugin.v1.EndpointSpec.params:type_name -> inkling.plugin.v1.ParamSpec
 	0,  // 6: inkling.plugin.v1.GetSchemaResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	44, // 7: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	47, // 7: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
 	0,  // 8: inkling.plugin.v1.ConfigureResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
 	1,  // 9: inkling.plugin.v1.HookRequest.actor:type_name -> inkling.plugin.v1.Principal
 	0,  // 10: inkling.plugin.v1.HookResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
 	1,  // 11: inkling.plugin.v1.EventRequest.actor:type_name -> inkling.plugin.v1.Principal
 	2,  // 12: inkling.plugin.v1.EventRequest.entry:type_name -> inkling.plugin.v1.Entry
-	45, // 13: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	46, // 14: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
-	47, // 15: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
+	48, // 13: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	49, // 14: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
+	50, // 15: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
 	0,  // 16: inkling.plugin.v1.EndpointResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
 	2,  // 17: inkling.plugin.v1.TaskRequest.entry:type_name -> inkling.plugin.v1.Entry
 	1,  // 18: inkling.plugin.v1.ActionRequest.actor:type_name -> inkling.plugin.v1.Principal
 	0,  // 19: inkling.plugin.v1.ActionResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
 	29, // 20: inkling.plugin.v1.RelatedResponse.hits:type_name -> inkling.plugin.v1.RelatedHit
 	2,  // 21: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
-	48, // 22: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	51, // 22: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
 	2,  // 23: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
 	2,  // 24: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
 	0,  // 25: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	49, // 26: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	50, // 27: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
-	3,  // 28: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
-	11, // 29: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
-	13, // 30: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
-	15, // 31: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
-	15, // 32: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
-	17, // 33: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
-	19, // 34: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
-	21, // 35: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
-	25, // 36: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
-	23, // 37: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
-	30, // 38: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
-	32, // 39: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
-	34, // 40: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
-	36, // 41: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
-	38, // 42: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
-	40, // 43: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
-	42, // 44: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
-	27, // 45: inkling.plugin.v1.Host.RelatedEntries:input_type -> inkling.plugin.v1.RelatedRequest
-	4,  // 46: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
-	12, // 47: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
-	14, // 48: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
-	16, // 49: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
-	16, // 50: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
-	18, // 51: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
-	20, // 52: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
-	22, // 53: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
-	26, // 54: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
-	24, // 55: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
-	31, // 56: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
-	33, // 57: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
-	35, // 58: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
-	37, // 59: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
-	39, // 60: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
-	41, // 61: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
-	43, // 62: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
-	28, // 63: inkling.plugin.v1.Host.RelatedEntries:output_type -> inkling.plugin.v1.RelatedResponse
-	46, // [46:64] is the sub-list for method output_type
-	28, // [28:46] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	52, // 26: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	53, // 27: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	44, // 28: inkling.plugin.v1.PutMediaResponse.asset:type_name -> inkling.plugin.v1.MediaAsset
+	44, // 29: inkling.plugin.v1.GetEntryMediaResponse.media:type_name -> inkling.plugin.v1.MediaAsset
+	3,  // 30: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
+	11, // 31: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
+	13, // 32: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
+	15, // 33: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
+	15, // 34: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
+	17, // 35: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
+	19, // 36: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
+	21, // 37: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
+	25, // 38: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
+	23, // 39: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
+	30, // 40: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
+	32, // 41: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
+	34, // 42: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
+	36, // 43: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
+	38, // 44: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
+	40, // 45: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
+	42, // 46: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
+	45, // 47: inkling.plugin.v1.Host.GetEntryMedia:input_type -> inkling.plugin.v1.GetEntryMediaRequest
+	27, // 48: inkling.plugin.v1.Host.RelatedEntries:input_type -> inkling.plugin.v1.RelatedRequest
+	4,  // 49: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
+	12, // 50: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
+	14, // 51: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
+	16, // 52: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
+	16, // 53: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
+	18, // 54: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
+	20, // 55: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
+	22, // 56: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
+	26, // 57: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
+	24, // 58: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
+	31, // 59: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
+	33, // 60: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
+	35, // 61: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
+	37, // 62: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
+	39, // 63: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
+	41, // 64: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
+	43, // 65: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
+	46, // 66: inkling.plugin.v1.Host.GetEntryMedia:output_type -> inkling.plugin.v1.GetEntryMediaResponse
+	28, // 67: inkling.plugin.v1.Host.RelatedEntries:output_type -> inkling.plugin.v1.RelatedResponse
+	49, // [49:68] is the sub-list for method output_type
+	30, // [30:49] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -3209,7 +3536,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   51,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -508,6 +508,7 @@ const (
 	Host_EnqueueJob_FullMethodName      = "/inkling.plugin.v1.Host/EnqueueJob"
 	Host_InvalidateCache_FullMethodName = "/inkling.plugin.v1.Host/InvalidateCache"
 	Host_PutMedia_FullMethodName        = "/inkling.plugin.v1.Host/PutMedia"
+	Host_GetEntryMedia_FullMethodName   = "/inkling.plugin.v1.Host/GetEntryMedia"
 	Host_RelatedEntries_FullMethodName  = "/inkling.plugin.v1.Host/RelatedEntries"
 )
 
@@ -522,6 +523,7 @@ type HostClient interface {
 	EnqueueJob(ctx context.Context, in *EnqueueJobRequest, opts ...grpc.CallOption) (*EnqueueJobResponse, error)
 	InvalidateCache(ctx context.Context, in *InvalidateCacheRequest, opts ...grpc.CallOption) (*InvalidateCacheResponse, error)
 	PutMedia(ctx context.Context, in *PutMediaRequest, opts ...grpc.CallOption) (*PutMediaResponse, error)
+	GetEntryMedia(ctx context.Context, in *GetEntryMediaRequest, opts ...grpc.CallOption) (*GetEntryMediaResponse, error)
 	// Published entries sharing the most terms of a tags field with a seed
 	// entry, ranked by overlap then id (the engine's related ranker).
 	RelatedEntries(ctx context.Context, in *RelatedRequest, opts ...grpc.CallOption) (*RelatedResponse, error)
@@ -605,6 +607,16 @@ func (c *hostClient) PutMedia(ctx context.Context, in *PutMediaRequest, opts ...
 	return out, nil
 }
 
+func (c *hostClient) GetEntryMedia(ctx context.Context, in *GetEntryMediaRequest, opts ...grpc.CallOption) (*GetEntryMediaResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetEntryMediaResponse)
+	err := c.cc.Invoke(ctx, Host_GetEntryMedia_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *hostClient) RelatedEntries(ctx context.Context, in *RelatedRequest, opts ...grpc.CallOption) (*RelatedResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RelatedResponse)
@@ -626,6 +638,7 @@ type HostServer interface {
 	EnqueueJob(context.Context, *EnqueueJobRequest) (*EnqueueJobResponse, error)
 	InvalidateCache(context.Context, *InvalidateCacheRequest) (*InvalidateCacheResponse, error)
 	PutMedia(context.Context, *PutMediaRequest) (*PutMediaResponse, error)
+	GetEntryMedia(context.Context, *GetEntryMediaRequest) (*GetEntryMediaResponse, error)
 	// Published entries sharing the most terms of a tags field with a seed
 	// entry, ranked by overlap then id (the engine's related ranker).
 	RelatedEntries(context.Context, *RelatedRequest) (*RelatedResponse, error)
@@ -659,6 +672,9 @@ func (UnimplementedHostServer) InvalidateCache(context.Context, *InvalidateCache
 }
 func (UnimplementedHostServer) PutMedia(context.Context, *PutMediaRequest) (*PutMediaResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PutMedia not implemented")
+}
+func (UnimplementedHostServer) GetEntryMedia(context.Context, *GetEntryMediaRequest) (*GetEntryMediaResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEntryMedia not implemented")
 }
 func (UnimplementedHostServer) RelatedEntries(context.Context, *RelatedRequest) (*RelatedResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RelatedEntries not implemented")
@@ -810,6 +826,24 @@ func _Host_PutMedia_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_GetEntryMedia_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEntryMediaRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).GetEntryMedia(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_GetEntryMedia_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).GetEntryMedia(ctx, req.(*GetEntryMediaRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Host_RelatedEntries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RelatedRequest)
 	if err := dec(in); err != nil {
@@ -862,6 +896,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PutMedia",
 			Handler:    _Host_PutMedia_Handler,
+		},
+		{
+			MethodName: "GetEntryMedia",
+			Handler:    _Host_GetEntryMedia_Handler,
 		},
 		{
 			MethodName: "RelatedEntries",

@@ -3,8 +3,9 @@ package sdktest
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"path"
 	"slices"
@@ -220,6 +221,11 @@ func (h *hostServer) SaveDraft(_ context.Context, req *pluginv1.SaveDraftRequest
 	create := req.GetEntryId() == ""
 	var diags contenttypes.Diagnostics
 	typ := req.GetType()
+	if req.GetPublish() {
+		if err := h.require(sdk.ScopeEntriesPublish, "SaveDraft with publish"); err != nil {
+			return nil, err
+		}
+	}
 	if !create {
 		s.mu.Lock()
 		r, ok := s.entries[req.GetEntryId()]
@@ -277,7 +283,10 @@ func (h *hostServer) SaveDraft(_ context.Context, req *pluginv1.SaveDraftRequest
 	r.draft.RevisionID = s.next("r")
 	r.draft.UpdatedAt = now()
 	r.draft.HasUnpublishedChanges = r.live != nil
-	s.drafts = append(s.drafts, SavedDraft{Entry: *copyEntry(&r.draft), Created: create, Message: req.GetMessage()})
+	if req.GetPublish() {
+		s.publish(r)
+	}
+	s.drafts = append(s.drafts, SavedDraft{Entry: *copyEntry(&r.draft), Created: create, Message: req.GetMessage(), Published: req.GetPublish()})
 	return &pluginv1.SaveDraftResponse{Entry: entryToProto(&r.draft), Diagnostics: diagsToProto(diags)}, nil
 }
 
@@ -328,13 +337,66 @@ func (h *hostServer) PutMedia(_ context.Context, req *pluginv1.PutMediaRequest) 
 	if req.GetFilename() == "" || name == "." || name == "/" {
 		return nil, status.Error(codes.InvalidArgument, "PutMedia: filename is required")
 	}
+	attach := req.GetEntryId() != "" || req.GetRole() != ""
+	if attach && (req.GetEntryId() == "" || !validRole(req.GetRole())) {
+		return nil, status.Errorf(codes.InvalidArgument, "AttachMedia needs an entry id and a role of lowercase letters, digits, '_' or '-' (got entry %q, role %q)", req.GetEntryId(), req.GetRole())
+	}
 	s := h.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := fmt.Sprintf("plugins/%s/%s-%s", h.plugin, s.next("m"), name)
-	m := StoredMedia{Key: key, URL: "/media/" + key, Filename: req.GetFilename(), ContentType: req.GetContentType(), Data: slices.Clone(req.GetData())}
+	if attach {
+		if _, ok := s.entries[req.GetEntryId()]; !ok {
+			return nil, status.Errorf(codes.NotFound, "entry %q not found", req.GetEntryId())
+		}
+	}
+	sum := sha256.Sum256(req.GetData())
+	hexSum := hex.EncodeToString(sum[:])
+	key := hexSum + strings.ToLower(path.Ext(name))
+	m := StoredMedia{Key: key, URL: "/media/" + key, Filename: req.GetFilename(), ContentType: req.GetContentType(), Data: slices.Clone(req.GetData()),
+		SHA256: hexSum, EntryID: req.GetEntryId(), Role: req.GetRole(), SourceHash: req.GetSourceHash()}
 	s.media = append(s.media, m)
-	return &pluginv1.PutMediaResponse{Key: m.Key, Url: m.URL}, nil
+	if attach {
+		if s.attachments == nil {
+			s.attachments = map[string]map[string]StoredMedia{}
+		}
+		if s.attachments[m.EntryID] == nil {
+			s.attachments[m.EntryID] = map[string]StoredMedia{}
+		}
+		s.attachments[m.EntryID][m.Role] = m
+	}
+	return &pluginv1.PutMediaResponse{Key: m.Key, Url: m.URL, Asset: m.proto()}, nil
+}
+
+func (h *hostServer) GetEntryMedia(_ context.Context, req *pluginv1.GetEntryMediaRequest) (*pluginv1.GetEntryMediaResponse, error) {
+	if err := h.require(sdk.ScopeEntriesRead, "GetEntryMedia"); err != nil {
+		return nil, err
+	}
+	s := h.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.entries[req.GetEntryId()]; !ok {
+		return nil, status.Errorf(codes.NotFound, "entry %q not found", req.GetEntryId())
+	}
+	out := &pluginv1.GetEntryMediaResponse{}
+	for _, role := range slices.Sorted(maps.Keys(s.attachments[req.GetEntryId()])) {
+		if req.GetRole() == "" || req.GetRole() == role {
+			m := s.attachments[req.GetEntryId()][role]
+			out.Media = append(out.Media, m.proto())
+		}
+	}
+	return out, nil
+}
+
+func validRole(r string) bool {
+	if r == "" || len(r) > 63 {
+		return false
+	}
+	for _, c := range r {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // entryToProto encodes an entry for the wire.

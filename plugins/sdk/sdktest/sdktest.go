@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +52,11 @@ type Options struct {
 	Secrets  map[string]string
 	// HostVersion is sent in Configure; empty means "sdktest".
 	HostVersion string
+	// Types are content types of other plugins (or the engine) that the
+	// in-memory host knows besides the plugin's own, so that a plugin
+	// working on another plugin's types saves checked values, e.g.
+	// Types: cslewis.Plugin().ContentTypes.
+	Types []contenttypes.ContentType
 	// NoConfigure leaves the plugin unconfigured: call
 	// [Harness.Configure] yourself (to test a failing Configure, or a call
 	// made before it).
@@ -67,11 +73,12 @@ type Harness struct {
 	// Metadata is the plugin's GetMetadata answer, read once by New.
 	Metadata *pluginv1.GetMetadataResponse
 
-	t        testing.TB
-	brokerID uint32
-	scopes   []string
-	version  string
-	settings map[string]string
+	t           testing.TB
+	maxAttempts map[string]int // per job kind
+	brokerID    uint32
+	scopes      []string
+	version     string
+	settings    map[string]string
 }
 
 // New serves p to a fresh in-memory host over gRPC and, unless
@@ -126,12 +133,18 @@ func New(t testing.TB, p *sdk.Plugin, opts *Options) *Harness {
 		version = "sdktest"
 	}
 	h := &Harness{
-		Store: newStore(t, types, opts.Settings, opts.Secrets), Client: pcl, Metadata: md,
+		Store: newStore(t, append(slices.Clone(opts.Types), types...), opts.Settings, opts.Secrets), Client: pcl, Metadata: md,
 		t: t, scopes: scopes, version: version, settings: opts.Settings,
 	}
 	hs := &hostServer{plugin: md.GetName(), store: h.Store, scopes: scopes}
 	for _, k := range md.GetJobKinds() {
 		hs.jobKinds = append(hs.jobKinds, k.GetKind())
+	}
+	h.maxAttempts = map[string]int{}
+	for _, k := range md.GetJobKinds() {
+		if h.maxAttempts[k.GetKind()] = int(k.GetMaxAttempts()); k.GetMaxAttempts() == 0 {
+			h.maxAttempts[k.GetKind()] = DefaultMaxAttempts
+		}
 	}
 	h.brokerID = pcl.Broker.NextId()
 	go pcl.Broker.AcceptAndServe(h.brokerID, func(opts []grpc.ServerOption) *grpc.Server {
@@ -423,11 +436,23 @@ func (h *Harness) Endpoint(ctx context.Context, r Request) (*Response, error) {
 
 // RunJob runs a job of the plugin (attempt 1) with args encoded as JSON.
 func (h *Harness) RunJob(ctx context.Context, kind string, args any) error {
+	return h.RunJobAttempt(ctx, kind, args, 1)
+}
+
+// DefaultMaxAttempts is the host's default bound on the runs of one job,
+// for job kinds that do not declare MaxAttempts.
+const DefaultMaxAttempts = 10
+
+// RunJobAttempt runs a job as its attempt-th run (from 1), with the
+// MaxAttempts the plugin declared for the kind (DefaultMaxAttempts when
+// none), as the host's retries do: use it to test a job's last attempt.
+func (h *Harness) RunJobAttempt(ctx context.Context, kind string, args any, attempt int) error {
 	raw, err := encode(args)
 	if err != nil {
 		return err
 	}
-	_, err = h.Client.RunJob(ctx, &pluginv1.JobRequest{Kind: kind, ArgsJson: raw, Attempt: 1})
+	_, err = h.Client.RunJob(ctx, &pluginv1.JobRequest{Kind: kind, ArgsJson: raw, Attempt: int32(attempt),
+		MaxAttempts: int32(h.maxAttempts[kind])})
 	return err
 }
 
@@ -442,7 +467,8 @@ func (h *Harness) RunEnqueued(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		for _, j := range jobs {
-			if _, err := h.Client.RunJob(ctx, &pluginv1.JobRequest{Kind: j.Kind, ArgsJson: j.Args, Attempt: 1}); err != nil {
+			if _, err := h.Client.RunJob(ctx, &pluginv1.JobRequest{Kind: j.Kind, ArgsJson: j.Args, Attempt: 1,
+				MaxAttempts: int32(h.maxAttempts[j.Kind])}); err != nil {
 				return n, fmt.Errorf("job %s (%s): %w", j.ID, j.Kind, err)
 			}
 			n++

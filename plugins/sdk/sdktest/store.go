@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/inklingcms/inkling/contenttypes"
+	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
 	"github.com/inklingcms/inkling/plugins/sdk"
 )
 
@@ -23,16 +24,18 @@ type Store struct {
 	t     testing.TB
 	types map[string]*contenttypes.ContentType
 
-	mu       sync.Mutex
-	seq      map[string]int
-	order    []string
-	entries  map[string]*record
-	drafts   []SavedDraft
-	jobs     []EnqueuedJob
-	tags     []string
-	media    []StoredMedia
-	settings map[string]string
-	secrets  map[string]string
+	mu      sync.Mutex
+	seq     map[string]int
+	order   []string
+	entries map[string]*record
+	drafts  []SavedDraft
+	jobs    []EnqueuedJob
+	tags    []string
+	media   []StoredMedia
+	// attachments: entry id → role → the attached media
+	attachments map[string]map[string]StoredMedia
+	settings    map[string]string
+	secrets     map[string]string
 }
 
 type record struct {
@@ -47,6 +50,8 @@ type SavedDraft struct {
 	// Created is true when the call created the entry.
 	Created bool
 	Message string
+	// Published is true when the plugin asked to publish the revision.
+	Published bool
 }
 
 // EnqueuedJob records a [sdk.Host.EnqueueJob] call.
@@ -57,11 +62,32 @@ type EnqueuedJob struct {
 	Delay time.Duration
 }
 
-// StoredMedia records a [sdk.Host.PutMedia] call.
+// StoredMedia records a [sdk.Host.PutMedia] or [sdk.Host.AttachMedia]
+// call. Keys are content-addressed like the engine's: the SHA-256 of the
+// data in hex, plus the filename's extension.
 type StoredMedia struct {
 	Key, URL              string
 	Filename, ContentType string
 	Data                  []byte
+	SHA256                string
+	// EntryID, Role and SourceHash are set for an attachment.
+	EntryID, Role, SourceHash string
+}
+
+func (m StoredMedia) proto() *pluginv1.MediaAsset {
+	return &pluginv1.MediaAsset{Key: m.Key, Url: m.URL, ContentType: m.ContentType, Size: int64(len(m.Data)), Sha256: m.SHA256,
+		EntryId: m.EntryID, Role: m.Role, SourceHash: m.SourceHash}
+}
+
+// Attachment returns the media attached to entry id under role, if any.
+func (s *Store) Attachment(entryID, role string) (StoredMedia, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.attachments[entryID][role]
+	if ok {
+		m.Data = slices.Clone(m.Data)
+	}
+	return m, ok
 }
 
 func newStore(t testing.TB, types []contenttypes.ContentType, settings, secrets map[string]string) *Store {
@@ -141,6 +167,48 @@ func (s *Store) Add(e sdk.Entry) *sdk.Entry {
 	} else {
 		r.draft.LiveRevisionID, r.draft.HasUnpublishedChanges = "", false
 	}
+	return copyEntry(&r.draft)
+}
+
+// Update saves a new draft revision of entry id as an editor would (not
+// through the plugin, so it is not recorded in Drafts): fields replace the
+// values (checked against the type when known; nil keeps them) and a
+// non-empty title replaces the title. It fails the test when there is no
+// such entry or the values are invalid.
+func (s *Store) Update(id, title string, fields contenttypes.Values) *sdk.Entry {
+	s.t.Helper()
+	s.mu.Lock()
+	r, ok := s.entries[id]
+	typ := ""
+	if ok {
+		typ = r.draft.Type
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.t.Fatalf("sdktest: Store.Update: no entry %q", id)
+	}
+	var values contenttypes.Values
+	if fields != nil {
+		raw, err := json.Marshal(fields)
+		if err != nil {
+			s.t.Fatalf("sdktest: Store.Update: encoding fields: %v", err)
+		}
+		var diags contenttypes.Diagnostics
+		if values, diags = s.prepare(typ, raw, false); diags.HasError() {
+			s.t.Fatalf("sdktest: Store.Update: entry %q: invalid values: %v", id, diags)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if title != "" {
+		r.draft.Title = title
+	}
+	if values != nil {
+		r.draft.Fields = values
+	}
+	r.draft.RevisionID = s.next("r")
+	r.draft.UpdatedAt = now()
+	r.draft.HasUnpublishedChanges = r.live != nil
 	return copyEntry(&r.draft)
 }
 
