@@ -2,7 +2,7 @@
 GO ?= go
 GOTESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: run test vet build bench proto vendor-redoc
+.PHONY: run test vet build bench proto vendor-redoc versitygw
 
 run:
 	$(GO) run ./cmd/inkling serve
@@ -13,8 +13,14 @@ build:
 vet:
 	$(GO) vet ./...
 
-test: vet node_modules
+test: vet node_modules versitygw
 	$(GO) test $(GOTESTFLAGS) ./...
+
+# The S3-compatible server the media tests start (Apache-2.0; MinIO is
+# AGPL), installed from the Go module proxy when missing.
+versitygw:
+	@command -v versitygw >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/versitygw" ] || \
+		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 
 # Node tools the tests use (OpenAPI lint), pinned by package-lock.json.
 node_modules: package-lock.json

@@ -16,6 +16,7 @@ import (
 	"github.com/inklingcms/inkling/engine/audit"
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/media"
 	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/webhooks"
@@ -88,6 +89,14 @@ func adminRoutes() []adminRoute {
 		{"GET", "/actions", "Admin actions the running plugins offer", "—", nil, actionList{}, 200, nil},
 		{"POST", "/plugins/:name/actions/:action", "Run a plugin's admin action", "entries.update on the entry's type, or admin", actionRequest{}, pluginhost.ActionResult{}, 200, nil},
 		{"GET", "/system", "Version, database, and cache health and counters", "admin", nil, systemInfo{}, 200, nil},
+		{"GET", "/jobs/failures", "Background jobs whose last attempt failed (waiting for a retry, or given up), newest first", "admin", nil, itemsOf[jobView]{}, 200, []string{"kind", "plugin", "plugin_kind", "limit"}},
+		{"GET", "/jobs/:id", "One background job with its errors", "admin", nil, jobView{}, 200, nil},
+		{"POST", "/jobs/:id/retry", "Run a failed job again now", "admin", nil, jobView{}, 200, nil},
+		{"POST", "/media", "Upload a file (multipart part \"file\", or the raw body with ?filename=)", "media.write", nil, media.Asset{}, 201, []string{"filename", "title", "alt"}},
+		{"GET", "/media", "Media, newest first", "media.read", nil, media.Page{}, 200, []string{"type", "cursor", "limit"}},
+		{"GET", "/media/:key", "One media asset", "media.read", nil, media.Asset{}, 200, nil},
+		{"PATCH", "/media/:key", "Change title, alt text or focal point (null removes it)", "media.write", mediaPatch{}, media.Asset{}, 200, nil},
+		{"GET", "/entries/:id/media", "Media plugins attached to an entry (generated narration...)", "entries.read", nil, itemsOf[*media.Asset]{}, 200, []string{"role"}},
 		{"GET", "/audit", "Audit log, newest first", "audit.read", nil, itemsOf[audit.Entry]{}, 200, []string{"entry", "action", "before", "limit"}},
 		{"POST", "/users", "Create a user", "users.manage", createUserRequest{}, auth.User{}, 201, nil},
 		{"POST", "/tokens", "Create an API token (shown once)", "users.manage", createTokenRequest{}, tokenResponse{}, 201, nil},

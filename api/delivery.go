@@ -21,6 +21,9 @@ func (s *Server) bindDelivery(r fiber.Router) {
 	r.Get("/changes", s.deliveryChanges)
 	r.Get("/content/:type", s.deliveryList)
 	r.Get("/content/:type/:idOrSlug", s.deliveryGet)
+	if s.Media != nil {
+		r.Get("/media/:key/rendition", s.mediaRendition)
+	}
 	// Endpoints declared by plugins (matched at request time: plugins come
 	// and go while the server runs).
 	r.Get("/*", s.pluginEndpoint)

@@ -209,6 +209,24 @@ func BuildOpenAPI(types []*registry.Type, endpoints []pluginhost.Endpoint, versi
 		doc.Paths.Set("/api/v1/content/"+t.Key, &openapi3.PathItem{Get: list})
 		doc.Paths.Set("/api/v1/content/"+t.Key+"/{idOrSlug}", &openapi3.PathItem{Get: get})
 	}
+	rendition := op("mediaRendition", "A resized or cropped image", []string{"media"}, 200,
+		jsonResponse("With redirect=false: the rendition", openapi3.NewSchemaRef("", openapi3.NewObjectSchema().
+			WithProperty("url", openapi3.NewStringSchema()).WithProperty("key", openapi3.NewStringSchema()).
+			WithProperty("width", openapi3.NewIntegerSchema()).WithProperty("height", openapi3.NewIntegerSchema()).
+			WithRequired([]string{"url", "key", "width", "height"}))),
+		404, 422)
+	rendition.Responses.Set("302", &openapi3.ResponseRef{Value: openapi3.NewResponse().
+		WithDescription("Found (the default): Location is the rendition's URL (immutable; the redirect is cached for an hour)")})
+	rendition.Description = "Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h " +
+		"keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. " +
+		"Media keys and URLs come from entries' media fields and plugin endpoints."
+	rendition.Parameters = openapi3.Parameters{pathParam("key", "media key"),
+		queryParam("w", "width in pixels", openapi3.NewIntegerSchema().WithMin(1).WithMax(4000)),
+		queryParam("h", "height in pixels", openapi3.NewIntegerSchema().WithMin(1).WithMax(4000)),
+		queryParam("fit", "contain (default) or cover", openapi3.NewStringSchema().WithEnum("contain", "cover")),
+		queryParam("redirect", "false: answer 200 with the rendition's URL and size instead of redirecting", openapi3.NewBoolSchema())}
+	doc.Paths.Set("/api/v1/media/{key}/rendition", &openapi3.PathItem{Get: rendition})
+	doc.Tags = append(doc.Tags, &openapi3.Tag{Name: "media", Description: "Images and other media"})
 	for _, e := range endpoints {
 		addPluginEndpoint(doc, e)
 	}

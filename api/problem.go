@@ -103,6 +103,9 @@ func (s *Server) errorHandler(c fiber.Ctx, err error) error {
 	if p.Status >= 500 {
 		s.log.ErrorContext(c.Context(), "request failed", "method", c.Method(), "path", c.Path(),
 			"status", p.Status, "request_id", p.RequestID, "err", err)
+		if c.Locals(localPanicked) == nil {
+			s.Reporter.RequestError(err, s.reportRequest(c, p.Status))
+		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(p.Status).JSON(p, ProblemContentType)

@@ -31,6 +31,9 @@ import (
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/jobs"
+	"github.com/inklingcms/inkling/engine/media"
+	"github.com/inklingcms/inkling/engine/media/localblobs"
 	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
@@ -95,6 +98,7 @@ type testEnv struct {
 	Workflow *workflow.Service
 	Server   *api.Server
 	Clock    *fakeClock
+	Queue    *jobs.Jobs
 	// Vars are substituted for {{name}} in scenario URLs, bodies, headers
 	// and expected content: token:<role>, tokenid:<role> and whatever
 	// Before hooks add.
@@ -192,8 +196,20 @@ func newEnv(t testing.TB, b backend) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	blobs, err := localblobs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The job queue is not migrated nor started here (that costs a second
+	// per test): tests of the jobs API call env.startJobs.
+	queue, err := jobs.New(jobs.Config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Queue = queue
 	env.Server = api.New(api.Deps{DB: db, Types: types, Entries: env.Entries, Delivery: env.Delivery, Auth: authSvc, Workflow: env.Workflow, Preview: signer,
 		Webhooks: webhooks.New(db, authSvc, nil), Plugins: pluginhost.New(pluginhost.Config{DB: db, Types: types}),
+		Media: media.New(db, blobs, authSvc, media.Options{MaxBytes: testBodyLimit / 2, Now: clock.Now}), Jobs: queue,
 		Version: "test", BodyLimit: testBodyLimit})
 	for _, role := range auth.Roles {
 		tok, plain, err := authSvc.CreateToken(ctx, auth.TokenInput{Name: "test " + string(role), Role: role})

@@ -21,9 +21,12 @@ import (
 	"github.com/inklingcms/inkling/engine/cache"
 	"github.com/inklingcms/inkling/engine/delivery"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/jobs"
+	"github.com/inklingcms/inkling/engine/media"
 	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/engine/reporting"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/inklingcms/inkling/engine/webhooks"
 	"github.com/inklingcms/inkling/engine/workflow"
@@ -41,6 +44,9 @@ type Deps struct {
 	Webhooks *webhooks.Service   // nil: no webhooks
 	Cache    *cache.Cache        // response cache of published content; nil: none
 	Plugins  *pluginhost.Manager // plugin endpoints, actions and admin; nil: none
+	Media    *media.Service      // uploads, /media/ and renditions; nil: none
+	Jobs     *jobs.Jobs          // failed-job listing and retry; nil: none
+	Reporter *reporting.Reporter // Sentry: panics and 5xx; nil: none
 	JobsUI   http.Handler        // River UI, mounted at /admin/jobs for admins; nil: none
 	Log      *slog.Logger
 	Version  string
@@ -84,9 +90,16 @@ func New(d Deps) *Server {
 	_, _ = rand.Read(b[:])
 	s.idPrefix = hex.EncodeToString(b[:]) + "-"
 	s.publicCC = fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d", int(s.maxAge().Seconds()), int(s.swr().Seconds()))
+	// Media uploads may be larger than any other body: the server reads
+	// up to the media limit, and bodyLimit holds every other route to
+	// BodyLimit.
+	appLimit := d.BodyLimit
+	if d.Media != nil && int(d.Media.MaxBytes())+(1<<20) > appLimit {
+		appLimit = int(d.Media.MaxBytes()) + 1<<20
+	}
 	s.App = fiber.New(fiber.Config{
 		AppName:      "inkling",
-		BodyLimit:    d.BodyLimit,
+		BodyLimit:    appLimit,
 		ErrorHandler: s.errorHandler,
 		JSONEncoder:  marshalJSON,
 		ReadTimeout:  30 * time.Second,
@@ -95,10 +108,18 @@ func New(d Deps) *Server {
 	})
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c fiber.Ctx, e any) {
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
+		c.Locals(localPanicked, true)
+		s.Reporter.Panic(e, s.reportRequest(c, fiber.StatusInternalServerError))
 	}}))
 	s.App.Use(s.requestMeta)
+	if appLimit > d.BodyLimit {
+		s.App.Use(s.bodyLimit)
+	}
 	s.App.Get("/healthz", s.healthz)
 	s.App.Get("/readyz", s.readyz)
+	if s.Media != nil {
+		s.App.Get("/media/*", s.mediaFile())
+	}
 	s.bindDelivery(s.App.Group("/api/v1"))
 	admin := s.App.Group("/api/admin/v1")
 	s.bindAuth(admin)
@@ -112,6 +133,12 @@ func New(d Deps) *Server {
 	s.bindAdminWorkflows(admin)
 	s.bindAdminSchedules(admin)
 	s.bindAdminSystem(admin)
+	if s.Media != nil {
+		s.bindAdminMedia(admin)
+	}
+	if s.Jobs != nil {
+		s.bindAdminJobs(admin)
+	}
 	admin.Delete("/auth/session", s.endSession)
 	if s.Webhooks != nil {
 		s.bindAdminWebhooks(admin)
@@ -195,4 +222,27 @@ func (s *Server) readyz(c fiber.Ctx) error {
 			Status: fiber.StatusServiceUnavailable, Code: "unavailable", Detail: "the database does not answer"}, ProblemContentType)
 	}
 	return c.JSON(fiber.Map{"status": "ready", "database": string(s.DB.Backend)})
+}
+
+// bodyLimit answers 413 to a body over BodyLimit on any route but a media
+// upload (which the media service limits).
+func (s *Server) bodyLimit(c fiber.Ctx) error {
+	n := c.Request().Header.ContentLength()
+	if n < 0 {
+		n = len(c.Request().Body())
+	}
+	if n > s.BodyLimit && (c.Method() != fiber.MethodPost || c.Path() != "/api/admin/v1/media") {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("the body is %d bytes; the limit is %d", n, s.BodyLimit))
+	}
+	return c.Next()
+}
+
+// localPanicked marks a request whose panic was reported already.
+const localPanicked = "inkling.panicked"
+
+// reportRequest describes the request for an error report: method, path
+// without the query string, request id and principal; never headers,
+// cookies or bodies.
+func (s *Server) reportRequest(c fiber.Ctx, status int) reporting.Request {
+	return reporting.Request{Method: c.Method(), Path: c.Path(), RequestID: requestID(c), Status: status, Principal: principal(c).ID}
 }

@@ -128,6 +128,24 @@ func (e ProblemCode) Valid() bool {
 	}
 }
 
+// Defines values for MediaRenditionParamsFit.
+const (
+	Contain MediaRenditionParamsFit = "contain"
+	Cover   MediaRenditionParamsFit = "cover"
+)
+
+// Valid indicates whether the value is a known member of the MediaRenditionParamsFit enum.
+func (e MediaRenditionParamsFit) Valid() bool {
+	switch e {
+	case Contain:
+		return true
+	case Cover:
+		return true
+	default:
+		return false
+	}
+}
+
 // Article defines model for Article.
 type Article struct {
 	Fields struct {
@@ -308,6 +326,24 @@ type GetAuthorParams struct {
 	// Expand comma-separated reference fields to expand
 	Expand *string `form:"expand,omitempty" json:"expand,omitempty"`
 }
+
+// MediaRenditionParams defines parameters for MediaRendition.
+type MediaRenditionParams struct {
+	// W width in pixels
+	W *int `form:"w,omitempty" json:"w,omitempty"`
+
+	// H height in pixels
+	H *int `form:"h,omitempty" json:"h,omitempty"`
+
+	// Fit contain (default) or cover
+	Fit *MediaRenditionParamsFit `form:"fit,omitempty" json:"fit,omitempty"`
+
+	// Redirect false: answer 200 with the rendition's URL and size instead of redirecting
+	Redirect *bool `form:"redirect,omitempty" json:"redirect,omitempty"`
+}
+
+// MediaRenditionParamsFit defines parameters for MediaRendition.
+type MediaRenditionParamsFit string
 
 // AsArticleFieldsAuthor0 returns the union data inside the Article_Fields_Author as a ArticleFieldsAuthor0
 func (t Article_Fields_Author) AsArticleFieldsAuthor0() (ArticleFieldsAuthor0, error) {
@@ -530,6 +566,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/content/author/{idOrSlug} (the `GetAuthor` operationId).
 	GetAuthor(ctx context.Context, idOrSlug string, params *GetAuthorParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MediaRendition A resized or cropped image
+	//
+	// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. Media keys and URLs come from entries' media fields and plugin endpoints.
+	//
+	// Corresponds with GET /api/v1/media/{key}/rendition (the `MediaRendition` operationId).
+	MediaRendition(ctx context.Context, key string, params *MediaRenditionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListArticle List published Article entries
@@ -586,6 +629,23 @@ func (c *Client) ListAuthor(ctx context.Context, params *ListAuthorParams, reqEd
 // Corresponds with GET /api/v1/content/author/{idOrSlug} (the `GetAuthor` operationId).
 func (c *Client) GetAuthor(ctx context.Context, idOrSlug string, params *GetAuthorParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAuthorRequest(c.Server, idOrSlug, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MediaRendition A resized or cropped image
+//
+// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. Media keys and URLs come from entries' media fields and plugin endpoints.
+//
+// Corresponds with GET /api/v1/media/{key}/rendition (the `MediaRendition` operationId).
+func (c *Client) MediaRendition(ctx context.Context, key string, params *MediaRenditionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMediaRenditionRequest(c.Server, key, params)
 	if err != nil {
 		return nil, err
 	}
@@ -970,6 +1030,103 @@ func NewGetAuthorRequest(server string, idOrSlug string, params *GetAuthorParams
 	return req, nil
 }
 
+// NewMediaRenditionRequest constructs an http.Request for the MediaRendition method
+func NewMediaRenditionRequest(server string, key string, params *MediaRenditionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/media/%s/rendition", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.W != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "w", *params.W, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.H != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "h", *params.H, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Fit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fit", *params.Fit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Redirect != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "redirect", *params.Redirect, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1045,6 +1202,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/content/author/{idOrSlug} (the `GetAuthor` operationId).
 	GetAuthorWithResponse(ctx context.Context, idOrSlug string, params *GetAuthorParams, reqEditors ...RequestEditorFn) (*GetAuthorResponse, error)
+
+	// MediaRenditionWithResponse A resized or cropped image
+	//
+	// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. Media keys and URLs come from entries' media fields and plugin endpoints.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/media/{key}/rendition (the `MediaRendition` operationId).
+	MediaRenditionWithResponse(ctx context.Context, key string, params *MediaRenditionParams, reqEditors ...RequestEditorFn) (*MediaRenditionResponse, error)
 }
 
 type ListArticleResponse struct {
@@ -1309,6 +1475,71 @@ func (r GetAuthorResponse) ContentType() string {
 	return ""
 }
 
+type MediaRenditionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Height int    `json:"height"`
+		Key    string `json:"key"`
+		Url    string `json:"url"`
+		Width  int    `json:"width"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MediaRenditionResponse) GetJSON200() *struct {
+	Height int    `json:"height"`
+	Key    string `json:"key"`
+	Url    string `json:"url"`
+	Width  int    `json:"width"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MediaRenditionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MediaRenditionResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r MediaRenditionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MediaRenditionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MediaRenditionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MediaRenditionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListArticleWithResponse List published Article entries
 //
 // Filter with filter[field]=value or filter[field][op]=value (op: eq, ne, lt, lte, gt, gte, in). Filterable: id, slug, title, parent, first_published_at, published_at, published_on, category, tags. Sort with sort=field or sort=-field.
@@ -1363,6 +1594,21 @@ func (c *ClientWithResponses) GetAuthorWithResponse(ctx context.Context, idOrSlu
 		return nil, err
 	}
 	return ParseGetAuthorResponse(rsp)
+}
+
+// MediaRenditionWithResponse A resized or cropped image
+//
+// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. Media keys and URLs come from entries' media fields and plugin endpoints.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/media/{key}/rendition (the `MediaRendition` operationId).
+func (c *ClientWithResponses) MediaRenditionWithResponse(ctx context.Context, key string, params *MediaRenditionParams, reqEditors ...RequestEditorFn) (*MediaRenditionResponse, error) {
+	rsp, err := c.MediaRendition(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMediaRenditionResponse(rsp)
 }
 
 // ParseListArticleResponse parses an HTTP response from a ListArticleWithResponse call
@@ -1554,6 +1800,54 @@ func ParseGetAuthorResponse(rsp *http.Response) (*GetAuthorResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMediaRenditionResponse parses an HTTP response from a MediaRenditionWithResponse call
+func ParseMediaRenditionResponse(rsp *http.Response) (*MediaRenditionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MediaRenditionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Height int    `json:"height"`
+			Key    string `json:"key"`
+			Url    string `json:"url"`
+			Width  int    `json:"width"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 302:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem

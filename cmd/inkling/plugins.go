@@ -13,8 +13,11 @@ import (
 
 	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/plugins/aitags"
 	"github.com/inklingcms/inkling/plugins/cslewis"
+	"github.com/inklingcms/inkling/plugins/elevenlabs"
 	"github.com/inklingcms/inkling/plugins/sdk"
+	"github.com/inklingcms/inkling/plugins/substack"
 	"github.com/urfave/cli/v3"
 )
 
@@ -23,7 +26,10 @@ import (
 // A distribution is this map (like Caddy's imports file).
 func builtinPlugins() map[string]*sdk.Plugin {
 	return map[string]*sdk.Plugin{
-		"cslewis": cslewis.Plugin(),
+		"cslewis":    cslewis.Plugin(),
+		"aitags":     aitags.Plugin(),
+		"elevenlabs": elevenlabs.Plugin(),
+		"substack":   substack.Plugin(),
 	}
 }
 

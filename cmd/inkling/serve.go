@@ -20,11 +20,13 @@ import (
 	"github.com/inklingcms/inkling/engine/entries"
 	"github.com/inklingcms/inkling/engine/events"
 	"github.com/inklingcms/inkling/engine/jobs"
+	"github.com/inklingcms/inkling/engine/media"
 	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/pluginjobs"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
 	"github.com/inklingcms/inkling/engine/related"
+	"github.com/inklingcms/inkling/engine/reporting"
 	"github.com/inklingcms/inkling/engine/scheduler"
 	"github.com/inklingcms/inkling/engine/webhooks"
 	"github.com/inklingcms/inkling/engine/workflow"
@@ -35,7 +37,7 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "serve the delivery API (/api/v1) and the management API (/api/admin/v1)",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address (use 0.0.0.0:8080 in a container)",
 				Sources: cli.EnvVars("INKLING_ADDR")},
 			&cli.IntFlag{Name: "body-limit", Value: api.DefaultBodyLimit, Usage: "largest accepted request body in bytes",
@@ -46,6 +48,8 @@ func serveCommand() *cli.Command {
 				Sources: cli.EnvVars("INKLING_JOB_TIMEOUT")},
 			&cli.DurationFlag{Name: "job-rescue-after", Value: jobs.DefaultRescueAfter, Usage: "when a job left running by a dead process is retried (> job-timeout)",
 				Sources: cli.EnvVars("INKLING_JOB_RESCUE_AFTER")},
+			&cli.DurationFlag{Name: "job-retry-base", Value: time.Second, Usage: "backoff of failed jobs: the n-th retry waits base × n⁴ (1s, 16s, 81s, ...)",
+				Sources: cli.EnvVars("INKLING_JOB_RETRY_BASE")},
 			&cli.BoolFlag{Name: "cache", Value: true, Usage: "cache published responses (memory, or Redis with INKLING_REDIS_URL)",
 				Sources: cli.EnvVars("INKLING_CACHE")},
 			&cli.Int64Flag{Name: "cache-size-mb", Value: 64, Usage: "in-memory cache size",
@@ -58,7 +62,7 @@ func serveCommand() *cli.Command {
 				Sources: cli.EnvVars("INKLING_PLUGIN_TIMEOUT")},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight requests may take to finish on SIGTERM",
 				Sources: cli.EnvVars("INKLING_SHUTDOWN_TIMEOUT")},
-		},
+		}, mediaFlags()...),
 		Action: serve,
 	}
 }
@@ -92,8 +96,23 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err := types.Load(ctx); err != nil {
 		return err
 	}
-	queue, err := jobs.New(jobs.Config{DB: db, DatabaseURL: c.String("database-url"), Log: log, Work: role != "web",
-		JobTimeout: c.Duration("job-timeout"), RescueAfter: c.Duration("job-rescue-after")})
+	// Sentry, when INKLING_SENTRY_DSN is set (environment only: the DSN
+	// is a credential).
+	reporter, err := reporting.New(reporting.Config{DSN: os.Getenv("INKLING_SENTRY_DSN"),
+		Environment: os.Getenv("INKLING_SENTRY_ENVIRONMENT"), Release: buildVersion(), Logger: log})
+	if err != nil {
+		return fmt.Errorf("INKLING_SENTRY_DSN: %w", err)
+	}
+	if reporter != nil {
+		log.Info("error reporting to Sentry on")
+		defer reporter.Flush(2 * time.Second)
+	}
+	var failures jobs.FailureReporter
+	if reporter != nil {
+		failures = reporter
+	}
+	queue, err := jobs.New(jobs.Config{Failures: failures, DB: db, DatabaseURL: c.String("database-url"), Log: log, Work: role != "web",
+		JobTimeout: c.Duration("job-timeout"), RescueAfter: c.Duration("job-rescue-after"), RetryBase: c.Duration("job-retry-base")})
 	if err != nil {
 		return err
 	}
@@ -135,9 +154,16 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Dir:     c.String("plugins-dir"), Logger: log, HostVersion: buildVersion(), CallTimeout: c.Duration("plugin-timeout")})
 	pjobs := pluginjobs.New(queue, plugins)
 	plugins.SetJobs(pjobs)
+	var invalidator media.Invalidator
 	if relay != nil {
 		plugins.SetCache(relay)
+		invalidator = relay
 	}
+	mediaSvc, err := openMedia(ctx, c, db, authSvc, invalidator, log)
+	if err != nil {
+		return err
+	}
+	plugins.SetMedia(pluginMedia{mediaSvc})
 	bus.AddSink(pluginjobs.Sink{Host: plugins})
 	pluginjobs.NewWorkflowTasks(queue, plugins, wf)
 
@@ -180,6 +206,9 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Webhooks:  hooks,
 		Cache:     respCache,
 		Plugins:   plugins,
+		Media:     mediaSvc,
+		Reporter:  reporter,
+		Jobs:      queue,
 		Delivery:  dlv,
 		Auth:      authSvc,
 		Log:       log,

@@ -41,11 +41,13 @@ const (
 	ActTypesManage    Action = "types.manage"
 	ActUsersManage    Action = "users.manage"
 	ActAuditRead      Action = "audit.read"
+	ActMediaRead      Action = "media.read"
+	ActMediaWrite     Action = "media.write"
 )
 
 // Actions lists every action a grant may name.
 var Actions = []Action{ActEntriesRead, ActEntriesCreate, ActEntriesUpdate, ActEntriesDelete, ActEntriesPublish,
-	ActEntriesMove, ActEntriesReview, ActTypesRead, ActTypesManage, ActUsersManage, ActAuditRead}
+	ActEntriesMove, ActEntriesReview, ActTypesRead, ActTypesManage, ActUsersManage, ActAuditRead, ActMediaRead, ActMediaWrite}
 
 // Kind says what sort of principal acts.
 type Kind string
