@@ -74,7 +74,7 @@ func TestE2EIntegrations(t *testing.T) {
 	settings := map[string]map[string]string{
 		"aitags":     {"vocabulary": "joy, longing, grace, grief, myth, heaven, choice, pride"},
 		"elevenlabs": {"voice_id": "lewis-voice", "retry_backoff": "10ms"},
-		"substack":   {"feed_url": feed.FeedURL()},
+		"substack":   {"feed_url": feed.FeedURL(), "retry_backoff": "10ms"},
 	}
 	for name, s := range settings {
 		if code, m := p.call(t, admin, "PUT", "/api/admin/v1/plugins/"+name+"/settings", s); code != 200 {
@@ -280,7 +280,10 @@ func TestE2EIntegrations(t *testing.T) {
 		return r["status"] == "draft" && strings.Contains(fmt.Sprint(r["suggestions"]), "pride")
 	})
 
-	// 5. Substack: two syncs, no duplicates.
+	// 5. Substack: the feed first answers 429, then 500, which the plugin
+	// retries with backoff (10 ms); two syncs, no duplicates; a feed gone
+	// for good (404) fails sync_now at once, naming the 404, and a
+	// re-trigger after it is back imports nothing twice.
 	sync := func() map[string]any {
 		t.Helper()
 		code, m := p.call(t, admin, "POST", "/api/admin/v1/plugins/substack/actions/sync_now", map[string]any{})
@@ -290,11 +293,30 @@ func TestE2EIntegrations(t *testing.T) {
 		return m["result"].(map[string]any)
 	}
 	n := len(substackfake.SampleItems())
+	feed.FailNext(1, http.StatusTooManyRequests)
+	feed.FailNext(1, http.StatusInternalServerError)
+	before := feed.Requests()
 	if r := sync(); r["imported"] != float64(n) || len(r["failed"].([]any)) != 0 {
 		t.Fatalf("first sync: %v", r)
 	}
+	if got := feed.Requests() - before; got != 3 {
+		t.Errorf("the first sync made %d feed requests, want 3 (429, 500, then the feed)", got)
+	}
 	if r := sync(); r["imported"] != float64(0) || r["unchanged"] != float64(n) {
 		t.Fatalf("second sync: %v", r)
+	}
+	feed.FailWith(http.StatusNotFound)
+	before = feed.Requests()
+	if code, m := p.call(t, admin, "POST", "/api/admin/v1/plugins/substack/actions/sync_now", map[string]any{}); code < 400 ||
+		!strings.Contains(fmt.Sprint(m), "HTTP 404") {
+		t.Errorf("sync_now of a 404 feed: %d %v, want a problem naming the 404", code, m)
+	}
+	if got := feed.Requests() - before; got != 1 {
+		t.Errorf("a 404 feed was requested %d times, want once (not retried)", got)
+	}
+	feed.FailWith(0)
+	if r := sync(); r["imported"] != float64(0) || r["unchanged"] != float64(n) {
+		t.Fatalf("sync after the feed is back: %v", r)
 	}
 	code, list := p.call(t, "", "GET", "/api/v1/content/article?limit=100", nil)
 	if code != 200 || len(list["items"].([]any)) != n {

@@ -69,8 +69,15 @@ func (p *proc) stop(t *testing.T) {
 	select {
 	case <-p.done:
 	case <-time.After(shutdownTimeout):
-		_ = p.cmd.Process.Kill()
-		<-p.done
+		// SIGQUIT makes the Go runtime print every goroutine's stack to
+		// the log below, to show what held the shutdown up.
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-p.done:
+		case <-time.After(2 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
 		t.Errorf("serve %s ignored SIGTERM", p.base)
 	}
 }

@@ -20,6 +20,7 @@ import (
 // satisfies it.
 type TypeRegistry interface {
 	Register(ctx context.Context, ct contenttypes.ContentType, opts *registry.RegisterOptions) (*registry.Result, error)
+	Get(ctx context.Context, key string) (*registry.Type, error)
 }
 
 // EntryService is the write side the Host service acts through (GetEntry,

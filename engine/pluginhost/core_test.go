@@ -3,12 +3,14 @@ package pluginhost
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/inklingcms/inkling/engine/apperr"
+	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/entries"
 )
 
@@ -23,6 +25,7 @@ func TestCore(t *testing.T) {
 		{"Scopes", testScopes},
 		{"ChecksumPin", testChecksumPin},
 		{"DestructiveSchemaRefused", testDestructiveSchema},
+		{"UpgradeMigratesDestructiveSchema", testUpgrade},
 		{"NameMismatchRefused", testNameMismatch},
 	}
 	for _, backend := range []string{"sqlite", "postgres"} {
@@ -333,5 +336,130 @@ func testNameMismatch(t *testing.T, backend string) {
 	}
 	if _, err := e.Types.Get(context.Background(), "somebody_else_note"); !apperr.Is(err, apperr.NotFound) {
 		t.Errorf("the impostor's type was registered: %v", err)
+	}
+}
+
+// testUpgrade: version 2 drops a field and declares an upgrade that folds
+// it into another. An entry the upgrade refuses refuses the whole version,
+// with nothing changed; once fixed, every entry is migrated: drafts stay
+// drafts, live entries are published again, a pending draft stays on top,
+// and old revisions are kept as they were.
+func testUpgrade(t *testing.T, backend string) {
+	e := newEnv(t, backend)
+	ctx := context.Background()
+	admin := auth.Principal{Kind: auth.KindToken, ID: "admin", Role: auth.RoleAdmin}
+	m := e.manager(map[string]func() *exec.Cmd{"rho": builtin("rho")}, nil)
+	e.start(m)
+	mk := func(title, body, trail string, publish bool) string {
+		t.Helper()
+		d, err := e.Entries.Create(ctx, admin, entries.CreateInput{Type: "rho_note", Title: title,
+			Fields: json.RawMessage(fmt.Sprintf(`{"body":%q,"trail":%q}`, body, trail))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if publish {
+			if _, err := e.Entries.Publish(ctx, admin, d.ID, entries.PublishInput{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d.ID
+	}
+	draft := mk("Draft", "Draft body", "draft trail", false)
+	live := mk("Live", "Live body", "live trail", true)
+	pending := mk("Pending", "Old body", "old trail", true)
+	if _, err := e.Entries.Save(ctx, admin, pending, entries.SaveInput{Fields: json.RawMessage(`{"body":"New body","trail":"new trail"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	bad := mk("Bad", "Bad body", "refuse", true)
+	m.Stop()
+	revisionsOf := func(id string) int {
+		revs, err := e.Entries.Revisions(ctx, admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(revs)
+	}
+	before := map[string]int{draft: revisionsOf(draft), live: revisionsOf(live), pending: revisionsOf(pending), bad: revisionsOf(bad)}
+
+	// One entry cannot be migrated: nothing changes, and the plugin says
+	// which entry and why.
+	v2 := builtin("rho", "TESTPLUGIN_SCHEMA=v2", "TESTPLUGIN_VERSION=2.0.0", "TESTPLUGIN_UPGRADE=fold")
+	m2 := e.manager(map[string]func() *exec.Cmd{"rho": v2}, nil)
+	e.start(m2)
+	st := statusOf(t, m2, "rho")
+	for _, want := range []string{"upgrade of content type \"rho_note\" refused, nothing changed", bad, "this trail cannot be folded"} {
+		if st.Status != StatusFailed || !strings.Contains(st.LastError, want) {
+			t.Fatalf("status %s, last error %q lacks %q", st.Status, st.LastError, want)
+		}
+	}
+	if typ, _ := e.Types.Get(ctx, "rho_note"); typ.Version != 1 {
+		t.Fatalf("the type changed to version %d", typ.Version)
+	}
+	for id, n := range before {
+		if got := revisionsOf(id); got != n {
+			t.Errorf("entry %s has %d revisions, had %d", id, got, n)
+		}
+	}
+	m2.Stop()
+
+	// Fixed by an editor under version 1; version 2 then migrates all.
+	m3 := e.manager(map[string]func() *exec.Cmd{"rho": builtin("rho")}, nil)
+	e.start(m3)
+	if _, err := e.Entries.Save(ctx, admin, bad, entries.SaveInput{Fields: json.RawMessage(`{"body":"Bad body","trail":"fixed"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Entries.Publish(ctx, admin, bad, entries.PublishInput{}); err != nil {
+		t.Fatal(err)
+	}
+	before[bad] = revisionsOf(bad)
+	m3.Stop()
+	m4 := e.manager(map[string]func() *exec.Cmd{"rho": v2}, nil)
+	e.start(m4)
+	if st := statusOf(t, m4, "rho"); st.Status != StatusRunning || st.Version != "2.0.0" {
+		t.Fatalf("after the upgrade: %+v", st)
+	}
+	typ, _ := e.Types.Get(ctx, "rho_note")
+	if _, ok := typ.Field("trail"); ok || typ.Version != 2 {
+		t.Fatalf("type version %d still has trail: %v", typ.Version, ok)
+	}
+	cases := []struct {
+		id            string
+		latest, liveV string // expected bodies ("" = not live)
+		newRevisions  int
+	}{
+		{draft, "Draft body\n\ndraft trail", "", 1},
+		{live, "Live body\n\nlive trail", "Live body\n\nlive trail", 1},
+		{pending, "New body\n\nnew trail", "Old body\n\nold trail", 2},
+		{bad, "Bad body\n\nfixed", "Bad body\n\nfixed", 1},
+	}
+	for _, tc := range cases {
+		d, err := e.Entries.Get(ctx, admin, tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var latest, liveFields map[string]any
+		_ = json.Unmarshal(d.Revision.Fields, &latest)
+		_ = json.Unmarshal(d.Fields, &liveFields)
+		if latest["body"] != tc.latest || latest["trail"] != nil {
+			t.Errorf("%s: latest values %v", d.Title, latest)
+		}
+		if tc.liveV != "" && (!d.Live || liveFields["body"] != tc.liveV || liveFields["trail"] != nil) {
+			t.Errorf("%s: live values %v (live %v)", d.Title, liveFields, d.Live)
+		}
+		if tc.liveV == "" && d.Live {
+			t.Errorf("%s: a draft was published", d.Title)
+		}
+		if tc.id == pending && !d.HasUnpublishedChanges {
+			t.Errorf("%s: the pending draft is no longer pending", d.Title)
+		}
+		if got := revisionsOf(tc.id); got != before[tc.id]+tc.newRevisions {
+			t.Errorf("%s: %d revisions, want %d", d.Title, got, before[tc.id]+tc.newRevisions)
+		}
+		// The history is kept: the first revision still has its trail.
+		revs, _ := e.Entries.Revisions(ctx, admin, tc.id)
+		first := revs[len(revs)-1]
+		if !strings.Contains(string(first.Fields), "trail") {
+			t.Errorf("%s: the first revision was rewritten: %s", d.Title, first.Fields)
+		}
 	}
 }

@@ -63,6 +63,7 @@ type process struct {
 	pid      int
 	started  time.Time
 	hostDone sync.WaitGroup // the Host service goroutine
+	upgrades []*upgradePlan // migrations to save once the plugin runs
 }
 
 // kill ends the process (gracefully, then by force) and waits for its Host
@@ -313,7 +314,26 @@ func (p *instance) registerTypes(ctx context.Context, pr *process, pc *protocol.
 		return refuse(StatusFailed, "plugin %s declares content types its schema does not define: %s", p.name, strings.Join(missing, ", "))
 	}
 	for _, ct := range types {
-		res, err := p.m.cfg.Types.Register(ctx, ct, &registry.RegisterOptions{Source: p.name})
+		opts := &registry.RegisterOptions{Source: p.name}
+		old, destructive, err := p.storedIfDestructive(ctx, &ct)
+		if err != nil {
+			return fmt.Errorf("error reading content type %s: %w", ct.Key, err)
+		}
+		if old != nil && old.Source == p.name {
+			if !upgradeDeclared(meta, ct.Key) {
+				return refuse(StatusFailed, "schema refused: content type %q: refusing destructive changes: %s; declare an sdk.Upgrade for %q to migrate the data (see docs/plugins.md)",
+					ct.Key, strings.Join(destructive, "; "), ct.Key)
+			}
+			plan, err := p.planUpgrade(ctx, pr, pc, old, &ct)
+			if err != nil {
+				return err
+			}
+			opts.AllowDestructive = true
+			pr.upgrades = append(pr.upgrades, plan)
+			p.m.log.Info("plugin upgrades a content type", "plugin", p.name, "type", ct.Key, "changes", strings.Join(destructive, "; "),
+				"entries", len(plan.entries))
+		}
+		res, err := p.m.cfg.Types.Register(ctx, ct, opts)
 		if err != nil {
 			switch apperr.CodeOf(err) {
 			case apperr.Conflict, apperr.Invalid:

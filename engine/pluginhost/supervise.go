@@ -38,6 +38,12 @@ func (p *instance) startLocked(ctx context.Context) error {
 	p.install(pr, false)
 	p.recordStart(ctx, pr)
 	p.m.log.Info("plugin started", "plugin", p.name, "version", pr.meta.GetVersion(), "pid", pr.pid, "scopes", pr.granted)
+	if len(pr.upgrades) > 0 {
+		// The new definitions are registered; save the migrated values
+		// now that the plugin's own hooks can see the saves.
+		p.applyUpgrades(ctx, pr.upgrades)
+		pr.upgrades = nil
+	}
 	s := &supervisor{stop: make(chan struct{}), done: make(chan struct{})}
 	p.sup = s
 	p.m.wg.Add(1)

@@ -39,6 +39,7 @@ type compiled struct {
 	endpoints map[string]*route // by method + " " + declared path
 	actions   map[string]*Action
 	tasks     map[string]*TaskKind
+	upgrades  map[string]*Upgrade
 }
 
 // route is a checked endpoint.
@@ -83,6 +84,7 @@ func compile(p *Plugin) (*compiled, contenttypes.Diagnostics) {
 		endpoints: map[string]*route{},
 		actions:   map[string]*Action{},
 		tasks:     map[string]*TaskKind{},
+		upgrades:  map[string]*Upgrade{},
 	}
 	md := &pluginv1.GetMetadataResponse{
 		Name: p.Name, Version: p.Version, SdkVersion: Version, ProtocolVersion: protocol.Version,
@@ -276,6 +278,27 @@ func compile(p *Plugin) (*compiled, contenttypes.Diagnostics) {
 		}
 		out.tasks[k.Name] = k
 		md.TaskKinds = append(md.TaskKinds, &pluginv1.TaskKindSpec{Name: k.Name, Label: k.Label, Description: k.Description})
+	}
+
+	// Upgrades of the plugin's own content types.
+	own := map[string]bool{}
+	for _, ct := range p.ContentTypes {
+		own[ct.Key] = true
+	}
+	for i := range p.Upgrades {
+		u := &p.Upgrades[i]
+		at := fmt.Sprintf("upgrades[%d]", i)
+		switch {
+		case !own[u.Type]:
+			c.errorf(at+".type", "upgrade of %q: the plugin declares no such content type", u.Type)
+		case out.upgrades[u.Type] != nil:
+			c.errorf(at+".type", "content type %q has two upgrades", u.Type)
+		}
+		if u.Func == nil {
+			c.errorf(at+".func", "upgrade of %q has no Func", u.Type)
+		}
+		out.upgrades[u.Type] = u
+		md.UpgradeTypes = append(md.UpgradeTypes, u.Type)
 	}
 
 	if c.diags.HasError() {

@@ -53,6 +53,13 @@ func TestCheck(t *testing.T) {
 		{"bad job kind", func(p *sdk.Plugin) { p.Jobs[0].Kind = "re index" }, "jobs[0].kind", "invalid"},
 		{"job without run", func(p *sdk.Plugin) { p.Jobs[0].Run = nil }, "jobs[0].run", "no Run"},
 		{"fractional period", func(p *sdk.Plugin) { p.Jobs[0].Every = 1500 * time.Millisecond }, "jobs[0].every", "whole number of seconds"},
+		{"job timeout over an hour", func(p *sdk.Plugin) { p.Jobs[0].Timeout = 2 * time.Hour }, "jobs[0].timeout", "up to 1h"},
+		{"negative max attempts", func(p *sdk.Plugin) { p.Jobs[0].MaxAttempts = -1 }, "jobs[0].max_attempts", "between 0"},
+		{"upgrade of another plugin's type", func(p *sdk.Plugin) { p.Upgrades = []sdk.Upgrade{{Type: "passage", Func: upgrade}} }, "upgrades[0].type", "no such content type"},
+		{"upgrade without func", func(p *sdk.Plugin) { p.Upgrades = []sdk.Upgrade{{Type: "note"}} }, "upgrades[0].func", "no Func"},
+		{"two upgrades of a type", func(p *sdk.Plugin) {
+			p.Upgrades = []sdk.Upgrade{{Type: "note", Func: upgrade}, {Type: "note", Func: upgrade}}
+		}, "upgrades[1].type", "two upgrades"},
 		{"relative endpoint path", func(p *sdk.Plugin) { p.Endpoints[0].Path = "notes" }, "endpoints[0].path", `must start with "/"`},
 		{"trailing slash", func(p *sdk.Plugin) { p.Endpoints[0].Path = "/notes/" }, "endpoints[0].path", "must not end"},
 		{"root path", func(p *sdk.Plugin) { p.Endpoints[0].Path = "/" }, "endpoints[0].path", "reserved"},
@@ -149,3 +156,5 @@ func TestServeFailsLoudly(t *testing.T) {
 		})
 	}
 }
+
+func upgrade(_ context.Context, u *sdk.UpgradeInput) (contenttypes.Values, error) { return u.Fields, nil }

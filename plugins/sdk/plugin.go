@@ -107,6 +107,10 @@ type Plugin struct {
 	// "<plugin>.<name>" calls Run when the workflow reaches it.
 	TaskKinds []TaskKind
 
+	// Upgrades migrate stored values when a new version of the plugin
+	// changes one of its content types destructively. See [Upgrade].
+	Upgrades []Upgrade
+
 	// Configure, when set, runs once per process start, after the host
 	// handed over settings, granted scopes and the Host connection. An
 	// error is reported to the host as a diagnostic; returning
@@ -262,6 +266,41 @@ type Action struct {
 	// the admin; diagnostics report problems with paths; an error fails
 	// the action.
 	Run func(ctx context.Context, h *Host, a *ActionRun) (any, contenttypes.Diagnostics, error)
+}
+
+// Upgrade migrates the values of one of the plugin's content types when a
+// new version of the plugin changes the type destructively (removes or
+// renames a field, changes a kind, tightens a rule). Without one, the host
+// refuses such a version and keeps the stored definition.
+//
+// When the host starts a plugin whose definition of Type differs
+// destructively from the stored one, it calls Func for the latest draft
+// and the live version of every entry of the type, checks every result
+// against the new definition, and only when all of them pass registers
+// the new definition and saves the results as new revisions (by the
+// plugin, with admin rights; live entries are published again, unpublished
+// drafts stay drafts on top). One failure refuses the whole upgrade, with
+// the entry and the diagnostics, and changes nothing. Old revisions are
+// kept as they were: the history stays true.
+//
+// Func receives values stored under an older definition (u.From, with its
+// registry version) and returns values valid under the new one. It must be
+// a pure function of its input: it may be called more than once for the
+// same entry. It runs before Configure, so the Host service is not
+// available.
+type Upgrade struct {
+	Type string
+	Func func(ctx context.Context, u *UpgradeInput) (contenttypes.Values, error)
+}
+
+// UpgradeInput is one entry's values to migrate.
+type UpgradeInput struct {
+	EntryID string
+	// Fields are the values under From.
+	Fields contenttypes.Values
+	// From is the stored definition and FromVersion its version.
+	From        contenttypes.ContentType
+	FromVersion int
 }
 
 // TaskKind is a workflow task kind decided by the plugin.

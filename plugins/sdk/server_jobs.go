@@ -2,9 +2,12 @@ package sdk
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -84,6 +87,41 @@ func (s *server) RunTask(ctx context.Context, req *pluginv1.TaskRequest) (*plugi
 		return nil, status.Errorf(codes.Internal, "task %s returned outcome %q; want approve, request_changes or pending", k.Name, d.Outcome)
 	}
 	return &pluginv1.TaskResponse{Decision: d.Outcome, Comment: d.Comment}, nil
+}
+
+// Upgrade migrates one entry's values to the plugin's current definition
+// of a content type.
+func (s *server) Upgrade(ctx context.Context, req *pluginv1.UpgradeRequest) (*pluginv1.UpgradeResponse, error) {
+	u, ok := s.c.upgrades[req.GetType()]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "no upgrade of content type %q is declared (declared: %v)", req.GetType(), sortedKeys(s.c.upgrades))
+	}
+	fields, err := contenttypes.DecodeValues(req.GetFieldsJson())
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "upgrade of %s: entry %s: %v", req.GetType(), req.GetEntryId(), err)
+	}
+	in := &UpgradeInput{EntryID: req.GetEntryId(), Fields: fields, FromVersion: int(req.GetFromVersion())}
+	if err := json.Unmarshal(req.GetFromDefinitionJson(), &in.From); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "upgrade of %s: the stored definition: %v", req.GetType(), err)
+	}
+	what := fmt.Sprintf("upgrade of %s (entry %s)", req.GetType(), req.GetEntryId())
+	var out contenttypes.Values
+	if err := s.safely(what, func() error {
+		var err error
+		out, err = u.Func(ctx, in)
+		return err
+	}); err != nil {
+		var diags contenttypes.Diagnostics
+		if errors.As(err, &diags) {
+			return &pluginv1.UpgradeResponse{Diagnostics: diagsToProto(diags)}, nil
+		}
+		return nil, s.fail(what, err)
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "%s: encoding the result: %v", what, err)
+	}
+	return &pluginv1.UpgradeResponse{FieldsJson: raw}, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -19,6 +19,7 @@ import (
 	"github.com/inklingcms/inkling/plugins/sdk"
 	"github.com/inklingcms/inkling/plugins/sdk/sdktest"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func TestMetadata(t *testing.T) {
@@ -594,5 +595,61 @@ func TestConfigure(t *testing.T) {
 				t.Errorf("got %q (%v), want %q", got, ds, tc.wantDiags)
 			}
 		})
+	}
+}
+
+// TestUpgrade: the Upgrade RPC runs the declared function on one entry's
+// values, answers diagnostics the function returns as diagnostics, and
+// refuses an undeclared type.
+func TestUpgrade(t *testing.T) {
+	p := basePlugin()
+	p.Upgrades = []sdk.Upgrade{{Type: "note", Func: func(_ context.Context, u *sdk.UpgradeInput) (contenttypes.Values, error) {
+		if u.FromVersion != 3 || u.From.Key != "note" {
+			return nil, fmt.Errorf("from %q version %d", u.From.Key, u.FromVersion)
+		}
+		v := u.Fields
+		if v["legacy"] == "bad" {
+			var d contenttypes.Diagnostics
+			d.AppendError("fields.legacy", "cannot_migrate", "no room for it")
+			return nil, d
+		}
+		v["body"] = fmt.Sprint(v["legacy"])
+		delete(v, "legacy")
+		return v, nil
+	}}}
+	h := sdktest.New(t, p, nil)
+	if got := h.Metadata.GetUpgradeTypes(); !slices.Equal(got, []string{"note"}) {
+		t.Fatalf("upgrade types %v", got)
+	}
+	from, _ := json.Marshal(noteType())
+	cases := []struct {
+		name   string
+		typ    string
+		fields string
+		want   string // fields JSON, or "" when diagnostics/error
+		diag   string
+		code   codes.Code
+	}{
+		{"migrated", "note", `{"legacy":"hello"}`, `{"body":"hello"}`, "", codes.OK},
+		{"refused with diagnostics", "note", `{"legacy":"bad"}`, "", "fields.legacy", codes.OK},
+		{"undeclared type", "recipe", `{}`, "", "", codes.NotFound},
+		{"malformed values", "note", `[1]`, "", "", codes.InvalidArgument},
+	}
+	for _, tc := range cases {
+		resp, err := h.Client.Upgrade(t.Context(), &pluginv1.UpgradeRequest{Type: tc.typ, EntryId: "e1", FieldsJson: []byte(tc.fields),
+			FromDefinitionJson: from, FromVersion: 3})
+		if status.Code(err) != tc.code {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if tc.want != "" && string(resp.GetFieldsJson()) != tc.want {
+			t.Errorf("%s: %s", tc.name, resp.GetFieldsJson())
+		}
+		if tc.diag != "" && (len(resp.GetDiagnostics()) != 1 || resp.GetDiagnostics()[0].GetPath() != tc.diag) {
+			t.Errorf("%s: diagnostics %v", tc.name, resp.GetDiagnostics())
+		}
 	}
 }

@@ -10,9 +10,12 @@
 // a changed item saves and publishes a new revision, and an unchanged one
 // is left alone (no new revision). Post HTML is sanitised with a strict
 // bluemonday policy and stored as markdown, since the article body is
-// richtext. A failing item is listed with its guid and the others go on;
-// a feed that cannot be fetched or parsed fails the sync, which the host
-// retries.
+// richtext. A failing item is listed with its guid and the others go on.
+// A feed request that meets a 429, 408, 5xx, connection error or timeout
+// is retried (settings request_retries and retry_backoff, honouring
+// Retry-After, never past the run's deadline); a feed that still fails, or
+// cannot be parsed, fails the sync, which the host retries; a 4xx such as
+// 404 or 410 fails it as sdk.Permanent (not retried).
 //
 // Operator documentation: docs/integrations.md. A fake feed for
 // tests is in the substackfake sub-package.

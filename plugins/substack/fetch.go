@@ -7,21 +7,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/inklingcms/inkling/plugins/sdk"
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html/charset"
 )
 
 // Fetch limits.
 const (
-	// FetchTimeout bounds one request for the feed (the job's own
-	// deadline is 60 s).
+	// FetchTimeout bounds one request for the feed (the job's and the
+	// action's own deadline is 60 s, which bounds the retries).
 	FetchTimeout = 30 * time.Second
 	// MaxFeedBytes bounds the size of the feed document.
 	MaxFeedBytes = 16 << 20
@@ -31,22 +35,55 @@ const (
 const UserAgent = "Inkling-Substack-Sync/" + Version + " (+https://github.com/inklingcms/inkling)"
 
 // FeedError is a failure of the feed as a whole (unreachable, an HTTP
-// error, not a feed): the sync fails and the host retries it.
+// error, not a feed): the sync fails. The fetch retries the transient
+// ones (see fetcher.fetch); a 4xx other than 408 and 429 comes wrapped in
+// sdk.Permanent.
 type FeedError struct {
 	URL string
 	// Status is the HTTP status, 0 when the request or the parse failed.
 	Status int
 	Err    error
+	// Tries is the number of requests made when the fetch gave up after
+	// retrying (0 when it did not retry).
+	Tries int
+	// RetryAfter is the delay the server's Retry-After header asked for
+	// (0 when absent).
+	RetryAfter time.Duration
+	// transport is set when no HTTP answer arrived, or its body could not
+	// be read (refused, reset, timed out).
+	transport bool
 }
 
 func (e *FeedError) Error() string {
-	if e.Status != 0 {
-		return fmt.Sprintf("substack feed %s: HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
+	var msg string
+	switch {
+	case e.Status != 0:
+		msg = fmt.Sprintf("substack feed %s: HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
+		if e.permanent() {
+			msg += " (not retried: check the feed_url setting)"
+		}
+	default:
+		msg = fmt.Sprintf("substack feed %s: %v", e.URL, e.Err)
 	}
-	return fmt.Sprintf("substack feed %s: %v", e.URL, e.Err)
+	if e.Tries > 1 {
+		msg += fmt.Sprintf(" (gave up after %d tries)", e.Tries)
+	}
+	return msg
 }
 
 func (e *FeedError) Unwrap() error { return e.Err }
+
+// temporary reports whether a retry may succeed: a rate limit (429), a
+// request timeout (408), a server error (5xx), or no answer at all.
+func (e *FeedError) temporary() bool {
+	return e.transport || e.Status == http.StatusRequestTimeout || e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// permanent reports whether retrying cannot fix the failure: a 4xx other
+// than 408 and 429 (a feed that is gone, or needs credentials, stays so).
+func (e *FeedError) permanent() bool {
+	return e.Status >= 400 && e.Status <= 499 && !e.temporary()
+}
 
 // validators are the conditional-GET validators of a feed response.
 type validators struct {
@@ -59,16 +96,25 @@ type validators struct {
 // costs a 304. A new process starts without them.
 type fetcher struct {
 	client *http.Client
+	log    *slog.Logger
+	// sleep waits d or until ctx is done (a field for tests).
+	sleep func(ctx context.Context, d time.Duration) error
 
 	mu   sync.Mutex
 	seen map[string]validators // feed URL → validators
 }
 
-func newFetcher(client *http.Client) *fetcher {
+// newFetcher uses client (nil: one without a timeout of its own, each
+// request is bounded by FetchTimeout) and logs retries to log (nil: not
+// logged).
+func newFetcher(client *http.Client, log *slog.Logger) *fetcher {
 	if client == nil {
-		client = &http.Client{Timeout: FetchTimeout}
+		client = &http.Client{}
 	}
-	return &fetcher{client: client, seen: map[string]validators{}}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &fetcher{client: client, log: log, sleep: sleepCtx, seen: map[string]validators{}}
 }
 
 // fetched is a fetched feed; Feed is nil when the server answered 304.
@@ -78,8 +124,46 @@ type fetched struct {
 }
 
 // fetch gets the feed at feedURL; conditional sends the remembered
-// validators.
-func (f *fetcher) fetch(ctx context.Context, feedURL string, conditional bool) (*fetched, error) {
+// validators. A transient failure (see FeedError.temporary) is retried up
+// to rp.retries times, after the delay a Retry-After header asks for (at
+// most MaxRetryWait) or else rp.backoff doubled per retry, with jitter;
+// it gives up early when the wait would pass ctx's deadline. The error is
+// a *FeedError, wrapped in sdk.Permanent for a 4xx other than 408 and
+// 429. A feed that is not well-formed is not retried within the sync (the
+// host retries the job).
+func (f *fetcher) fetch(ctx context.Context, feedURL string, conditional bool, rp retryPolicy) (*fetched, error) {
+	for try := 1; ; try++ {
+		got, fe := f.try(ctx, feedURL, conditional)
+		switch {
+		case fe == nil:
+			return got, nil
+		case fe.permanent():
+			return nil, sdk.Permanent(fe)
+		case !fe.temporary() || ctx.Err() != nil:
+			return nil, fe
+		case try > rp.retries:
+			if rp.retries > 0 {
+				fe.Tries = try
+			}
+			return nil, fe
+		}
+		wait := backoff(rp.backoff, try-1)
+		if fe.RetryAfter > 0 {
+			wait = min(fe.RetryAfter, MaxRetryWait)
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return nil, fmt.Errorf("giving up after %d tries: the next retry (in %s) would pass the sync's deadline: %w",
+				try, wait.Round(time.Millisecond), fe)
+		}
+		f.log.Warn("substack feed request failed, retrying", "feed_url", feedURL, "try", try, "wait", wait, "error", fe)
+		if err := f.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("stopped waiting to retry after %d tries: %w (last error: %w)", try, err, fe)
+		}
+	}
+}
+
+// try makes one request for the feed, bounded by FetchTimeout.
+func (f *fetcher) try(ctx context.Context, feedURL string, conditional bool) (*fetched, *FeedError) {
 	ctx, cancel := context.WithTimeout(ctx, FetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, feedURL, nil)
@@ -101,7 +185,7 @@ func (f *fetcher) fetch(ctx context.Context, feedURL string, conditional bool) (
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, &FeedError{URL: feedURL, Err: err}
+		return nil, &FeedError{URL: feedURL, Err: err, transport: true}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified && conditional {
@@ -109,11 +193,11 @@ func (f *fetcher) fetch(ctx context.Context, feedURL string, conditional bool) (
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, &FeedError{URL: feedURL, Status: resp.StatusCode}
+		return nil, &FeedError{URL: feedURL, Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxFeedBytes+1))
 	if err != nil {
-		return nil, &FeedError{URL: feedURL, Err: fmt.Errorf("reading the response: %w", err)}
+		return nil, &FeedError{URL: feedURL, Err: fmt.Errorf("reading the response: %w", err), transport: true}
 	}
 	if len(body) > MaxFeedBytes {
 		return nil, &FeedError{URL: feedURL, Err: fmt.Errorf("the feed is larger than %d bytes", MaxFeedBytes)}
@@ -129,6 +213,40 @@ func (f *fetcher) fetch(ctx context.Context, feedURL string, conditional bool) (
 		return nil, &FeedError{URL: feedURL, Err: fmt.Errorf("parsing: %w", err)}
 	}
 	return &fetched{Feed: feed, validators: validators{etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified")}}, nil
+}
+
+// retryAfter parses a Retry-After header, delay-seconds or an HTTP date
+// (RFC 9110, 10.2.3); 0 when absent, malformed or past.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		return time.Duration(max(secs, 0)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// backoff is base·2^retry with ±25% jitter, the exponent capped at 6.
+func backoff(base time.Duration, retry int) time.Duration {
+	d := base << min(retry, 6)
+	return d - d/4 + time.Duration(rand.Int64N(int64(d)/2+1))
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // wellFormed checks that an XML document is well-formed: one root

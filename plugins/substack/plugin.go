@@ -54,7 +54,7 @@ func New(opts Options) *sdk.Plugin {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	s := &syncer{fetch: newFetcher(opts.HTTPClient), clean: newSanitizer(), log: log, sem: make(chan struct{}, 1)}
+	s := &syncer{fetch: newFetcher(opts.HTTPClient, log), clean: newSanitizer(), log: log, sem: make(chan struct{}, 1)}
 	return &sdk.Plugin{
 		Name:    Name,
 		Version: Version,
@@ -73,15 +73,9 @@ func New(opts Options) *sdk.Plugin {
 }
 
 // configure checks the settings: the plugin does not start with a
-// malformed feed_url.
+// malformed feed_url, request_retries or retry_backoff.
 func configure(_ context.Context, h *sdk.Host) error {
-	raw := feedURL(h)
-	if raw == "" {
-		return nil
-	}
-	if err := checkFeedURL(raw); err != nil {
-		var diags contenttypes.Diagnostics
-		diags.AppendError("settings."+SettingFeedURL, contenttypes.CodeInvalidFormat, err.Error())
+	if _, diags := loadConfig(h.Setting); diags.HasError() {
 		return diags
 	}
 	return nil
@@ -91,11 +85,14 @@ func configure(_ context.Context, h *sdk.Host) error {
 func feedURL(h *sdk.Host) string { return strings.TrimSpace(h.Setting(SettingFeedURL)) }
 
 // job is the periodic sync. Per-item failures are logged and do not fail
-// the job; a feed-level failure does, and the host retries it.
+// the job; a feed-level failure does, and the host retries it, unless it
+// is permanent (the feed answered 404, 410 or another 4xx), which the
+// host records without retrying.
 func (s *syncer) job(ctx context.Context, h *sdk.Host, j *sdk.JobRun) error {
 	sum, err := s.run(ctx, h, true)
 	if err != nil {
-		s.log.Error("substack sync failed", "attempt", j.Attempt, "final", j.Final(), "error", err)
+		s.log.Error("substack sync failed", "attempt", j.Attempt, "final", j.Final() || sdk.IsPermanent(err),
+			"permanent", sdk.IsPermanent(err), "error", err)
 		return err
 	}
 	s.report(sum)
@@ -113,7 +110,7 @@ func (s *syncer) action(ctx context.Context, h *sdk.Host, _ *sdk.ActionRun) (any
 	}
 	sum, err := s.run(ctx, h, false)
 	if err != nil {
-		s.log.Error("substack sync failed", "error", err)
+		s.log.Error("substack sync failed", "permanent", sdk.IsPermanent(err), "error", err)
 		return nil, nil, err
 	}
 	s.report(sum)

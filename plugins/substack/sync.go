@@ -65,10 +65,12 @@ type syncer struct {
 // run syncs the feed of the feed_url setting. conditional lets an
 // unchanged feed answer 304 (the periodic job); the admin action always
 // fetches and compares everything. A feed-level failure (the feed cannot
-// be fetched or parsed, the host refuses every call) is an error; a
-// failure of one item is listed in the summary and the others go on.
+// be fetched or parsed, the host refuses every call) is an error, marked
+// sdk.Permanent when retrying cannot fix it (see fetcher.fetch); a failure
+// of one item is listed in the summary and the others go on.
 func (s *syncer) run(ctx context.Context, h *sdk.Host, conditional bool) (*Summary, error) {
-	sum := &Summary{FeedURL: feedURL(h), Failed: []Failure{}}
+	cfg, _ := loadConfig(h.Setting) // Configure refused invalid settings
+	sum := &Summary{FeedURL: cfg.feedURL, Failed: []Failure{}}
 	if sum.FeedURL == "" {
 		sum.Idle = true
 		return sum, nil
@@ -80,7 +82,7 @@ func (s *syncer) run(ctx context.Context, h *sdk.Host, conditional bool) (*Summa
 		return nil, fmt.Errorf("waiting for the running sync: %w", ctx.Err())
 	}
 
-	got, err := s.fetch.fetch(ctx, sum.FeedURL, conditional)
+	got, err := s.fetch.fetch(ctx, sum.FeedURL, conditional, cfg.retry)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/plugins/cslewis"
+	"github.com/inklingcms/inkling/plugins/protocol"
 	"github.com/inklingcms/inkling/plugins/sdk"
 	"github.com/inklingcms/inkling/plugins/sdk/sdktest"
 	"github.com/inklingcms/inkling/plugins/substack/substackfake"
@@ -30,7 +31,10 @@ func setup(t *testing.T, types []contenttypes.ContentType) (*sdktest.Harness, *s
 	if types == nil {
 		types = cslewis.Plugin().ContentTypes
 	}
-	h := sdktest.New(t, Plugin(), &sdktest.Options{Types: types, Settings: map[string]string{SettingFeedURL: srv.FeedURL()}})
+	// Feed requests retry after 1 ms, 2 ms, 4 ms: a failing feed fails
+	// fast.
+	h := sdktest.New(t, Plugin(), &sdktest.Options{Types: types,
+		Settings: map[string]string{SettingFeedURL: srv.FeedURL(), SettingRetryBackoff: "1ms"}})
 	return h, srv
 }
 
@@ -319,21 +323,24 @@ func TestSyncSanitises(t *testing.T) {
 
 func TestSyncFeedFailures(t *testing.T) {
 	tests := []struct {
-		name  string
-		setup func(*substackfake.Server)
-		want  string
+		name      string
+		setup     func(*substackfake.Server)
+		want      string
+		permanent bool
+		requests  int // per sync
 	}{
-		{"server error", func(s *substackfake.Server) { s.FailWith(http.StatusInternalServerError) }, "HTTP 500 Internal Server Error"},
-		{"not found", func(s *substackfake.Server) { s.FailWith(http.StatusNotFound) }, "HTTP 404 Not Found"},
-		{"rate limited", func(s *substackfake.Server) { s.FailWith(http.StatusTooManyRequests) }, "HTTP 429"},
+		{"server error", func(s *substackfake.Server) { s.FailWith(http.StatusInternalServerError) }, "HTTP 500 Internal Server Error (gave up after 4 tries)", false, 4},
+		{"not found", func(s *substackfake.Server) { s.FailWith(http.StatusNotFound) }, "HTTP 404 Not Found", true, 1},
+		{"gone", func(s *substackfake.Server) { s.FailWith(http.StatusGone) }, "HTTP 410 Gone", true, 1},
+		{"rate limited", func(s *substackfake.Server) { s.FailWith(http.StatusTooManyRequests) }, "HTTP 429", false, 4},
 		{"malformed XML", func(s *substackfake.Server) {
 			s.ServeRaw([]byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</titl></item>`))
-		}, "parsing"},
+		}, "parsing", false, 1},
 		{"truncated feed", func(s *substackfake.Server) {
 			s.ServeRaw([]byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title>`))
-		}, "parsing"},
+		}, "parsing", false, 1},
 		{"an HTML page", func(s *substackfake.Server) { s.ServeRaw([]byte("<!doctype html><html><body>Sign in</body></html>")) },
-			"is not an RSS or Atom feed"},
+			"is not an RSS or Atom feed", false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -343,11 +350,109 @@ func TestSyncFeedFailures(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("job error %v, want one saying %q", err, tt.want)
 			}
-			if _, _, err := h.RunAction(t.Context(), sdktest.Action{Name: ActionSyncNow}); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if protocol.IsPermanent(err) != tt.permanent {
+				t.Errorf("job error permanent = %v, want %v", protocol.IsPermanent(err), tt.permanent)
+			}
+			_, _, err = h.RunAction(t.Context(), sdktest.Action{Name: ActionSyncNow})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("sync_now error %v, want one saying %q", err, tt.want)
+			}
+			if protocol.IsPermanent(err) != tt.permanent {
+				t.Errorf("sync_now error permanent = %v, want %v", protocol.IsPermanent(err), tt.permanent)
+			}
+			if n := srv.Requests(); n != 2*tt.requests {
+				t.Errorf("%d requests for two syncs, want %d", n, 2*tt.requests)
 			}
 			if n := len(h.Store.Drafts()); n != 0 {
 				t.Errorf("%d drafts saved from a failing feed", n)
+			}
+		})
+	}
+}
+
+// TestSyncRetriesTransientFailures: a feed that answers 429 and then 500
+// syncs at the third request, in the job and in sync_now; after a
+// permanent failure, a re-trigger syncs without duplicates.
+func TestSyncRetriesTransientFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(*sdktest.Harness) (*Summary, error)
+	}{
+		{"job", func(h *sdktest.Harness) (*Summary, error) {
+			if err := h.RunJob(t.Context(), JobSync, nil); err != nil {
+				return nil, err
+			}
+			return &Summary{Imported: len(h.Store.Entries(ArticleType))}, nil
+		}},
+		{"sync_now", func(h *sdktest.Harness) (*Summary, error) {
+			raw, _, err := h.RunAction(t.Context(), sdktest.Action{Name: ActionSyncNow})
+			if err != nil {
+				return nil, err
+			}
+			var sum Summary
+			return &sum, json.Unmarshal(raw, &sum)
+		}},
+	}
+	n := len(substackfake.SampleItems())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, srv := setup(t, nil)
+			srv.FailNext(1, http.StatusTooManyRequests)
+			srv.FailNext(1, http.StatusInternalServerError)
+			sum, err := tt.run(h)
+			if err != nil {
+				t.Fatalf("sync: %v", err)
+			}
+			if sum.Imported != n || srv.Requests() != 3 {
+				t.Errorf("imported %d with %d requests, want %d with 3", sum.Imported, srv.Requests(), n)
+			}
+
+			srv.FailWith(http.StatusNotFound)
+			if _, err := tt.run(h); !protocol.IsPermanent(err) || !strings.Contains(err.Error(), "HTTP 404") {
+				t.Errorf("sync of a 404 feed: %v, want a permanent error naming the 404", err)
+			}
+			srv.FailWith(0)
+			if _, err := tt.run(h); err != nil {
+				t.Fatalf("re-triggered sync: %v", err)
+			}
+			if got := len(h.Store.Entries(ArticleType)); got != n {
+				t.Errorf("%d articles after the re-trigger, want %d", got, n)
+			}
+		})
+	}
+}
+
+func TestConfigureChecksRetrySettings(t *testing.T) {
+	tests := []struct {
+		key, value, want string
+	}{
+		{SettingRequestRetries, "0", ""},
+		{SettingRequestRetries, "10", ""},
+		{SettingRequestRetries, "11", "from 0 to 10"},
+		{SettingRequestRetries, "-1", "from 0 to 10"},
+		{SettingRequestRetries, "three", "from 0 to 10"},
+		{SettingRetryBackoff, "10ms", ""},
+		{SettingRetryBackoff, "1m", ""},
+		{SettingRetryBackoff, "2m", "from 1ms to 1m"},
+		{SettingRetryBackoff, "10us", "from 1ms to 1m"},
+		{SettingRetryBackoff, "10", "from 1ms to 1m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			h := sdktest.New(t, Plugin(), &sdktest.Options{NoConfigure: true,
+				Settings: map[string]string{SettingFeedURL: "https://inklings.substack.com/feed", tt.key: tt.value}})
+			diags, err := h.Configure(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" {
+				if len(diags) != 0 {
+					t.Errorf("diagnostics %v for a good value", diags)
+				}
+				return
+			}
+			if len(diags) != 1 || diags[0].Path != "settings."+tt.key || !strings.Contains(diags[0].Summary+diags[0].Detail, tt.want) {
+				t.Errorf("diagnostics %v, want one at settings.%s saying %q", diags, tt.key, tt.want)
 			}
 		})
 	}
@@ -361,10 +466,13 @@ func TestSyncFetchTimesOut(t *testing.T) {
 	defer srv.Close()
 	srv.SetItems(substackfake.SampleItems()...)
 	h := sdktest.New(t, New(Options{HTTPClient: &http.Client{Timeout: time.Nanosecond}}), &sdktest.Options{
-		Types: cslewis.Plugin().ContentTypes, Settings: map[string]string{SettingFeedURL: srv.FeedURL()}})
+		Types: cslewis.Plugin().ContentTypes, Settings: map[string]string{SettingFeedURL: srv.FeedURL(), SettingRetryBackoff: "1ms"}})
 	err = h.RunJob(t.Context(), JobSync, nil)
-	if err == nil || !strings.Contains(err.Error(), "substack feed "+srv.FeedURL()) {
-		t.Errorf("job error %v, want a feed error", err)
+	if err == nil || !strings.Contains(err.Error(), "substack feed "+srv.FeedURL()) || !strings.Contains(err.Error(), "gave up after 4 tries") {
+		t.Errorf("job error %v, want a feed error after 4 tries", err)
+	}
+	if protocol.IsPermanent(err) {
+		t.Error("a timeout failed the job for good")
 	}
 }
 
@@ -439,7 +547,7 @@ func TestConfigureChecksFeedURL(t *testing.T) {
 // feedItem fetches the feed and returns its item with guid.
 func feedItem(t *testing.T, srv *substackfake.Server, guid string) *gofeed.Item {
 	t.Helper()
-	got, err := newFetcher(nil).fetch(context.Background(), srv.FeedURL(), false)
+	got, err := newFetcher(nil, nil).fetch(context.Background(), srv.FeedURL(), false, retryPolicy{})
 	if err != nil {
 		t.Fatal(err)
 	}

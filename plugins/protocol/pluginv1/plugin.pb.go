@@ -374,8 +374,9 @@ type GetMetadataResponse struct {
 	JobKinds        []*JobKind             `protobuf:"bytes,7,rep,name=job_kinds,json=jobKinds,proto3" json:"job_kinds,omitempty"`
 	Endpoints       []*EndpointSpec        `protobuf:"bytes,8,rep,name=endpoints,proto3" json:"endpoints,omitempty"`
 	Actions         []*ActionSpec          `protobuf:"bytes,9,rep,name=actions,proto3" json:"actions,omitempty"`
-	Scopes          []string               `protobuf:"bytes,10,rep,name=scopes,proto3" json:"scopes,omitempty"`                        // host services the plugin asks for
-	TaskKinds       []*TaskKindSpec        `protobuf:"bytes,11,rep,name=task_kinds,json=taskKinds,proto3" json:"task_kinds,omitempty"` // workflow task kinds the plugin decides
+	Scopes          []string               `protobuf:"bytes,10,rep,name=scopes,proto3" json:"scopes,omitempty"`                                 // host services the plugin asks for
+	TaskKinds       []*TaskKindSpec        `protobuf:"bytes,11,rep,name=task_kinds,json=taskKinds,proto3" json:"task_kinds,omitempty"`          // workflow task kinds the plugin decides
+	UpgradeTypes    []string               `protobuf:"bytes,12,rep,name=upgrade_types,json=upgradeTypes,proto3" json:"upgrade_types,omitempty"` // types whose values the plugin can migrate (Upgrade)
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -487,6 +488,141 @@ func (x *GetMetadataResponse) GetTaskKinds() []*TaskKindSpec {
 	return nil
 }
 
+func (x *GetMetadataResponse) GetUpgradeTypes() []string {
+	if x != nil {
+		return x.UpgradeTypes
+	}
+	return nil
+}
+
+type UpgradeRequest struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Type               string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	EntryId            string                 `protobuf:"bytes,2,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	FieldsJson         []byte                 `protobuf:"bytes,3,opt,name=fields_json,json=fieldsJson,proto3" json:"fields_json,omitempty"`                           // values under the stored definition
+	FromDefinitionJson []byte                 `protobuf:"bytes,4,opt,name=from_definition_json,json=fromDefinitionJson,proto3" json:"from_definition_json,omitempty"` // the stored (older) content type definition
+	FromVersion        int32                  `protobuf:"varint,5,opt,name=from_version,json=fromVersion,proto3" json:"from_version,omitempty"`                       // its version in the host's registry
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *UpgradeRequest) Reset() {
+	*x = UpgradeRequest{}
+	mi := &file_plugin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeRequest) ProtoMessage() {}
+
+func (x *UpgradeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeRequest.ProtoReflect.Descriptor instead.
+func (*UpgradeRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UpgradeRequest) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *UpgradeRequest) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *UpgradeRequest) GetFieldsJson() []byte {
+	if x != nil {
+		return x.FieldsJson
+	}
+	return nil
+}
+
+func (x *UpgradeRequest) GetFromDefinitionJson() []byte {
+	if x != nil {
+		return x.FromDefinitionJson
+	}
+	return nil
+}
+
+func (x *UpgradeRequest) GetFromVersion() int32 {
+	if x != nil {
+		return x.FromVersion
+	}
+	return 0
+}
+
+type UpgradeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FieldsJson    []byte                 `protobuf:"bytes,1,opt,name=fields_json,json=fieldsJson,proto3" json:"fields_json,omitempty"` // values under the new definition
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeResponse) Reset() {
+	*x = UpgradeResponse{}
+	mi := &file_plugin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResponse) ProtoMessage() {}
+
+func (x *UpgradeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResponse.ProtoReflect.Descriptor instead.
+func (*UpgradeResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UpgradeResponse) GetFieldsJson() []byte {
+	if x != nil {
+		return x.FieldsJson
+	}
+	return nil
+}
+
+func (x *UpgradeResponse) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
 // TaskKindSpec is a workflow task kind a plugin provides: when a workflow
 // reaches a task of this kind, the host asks the plugin (RunTask) to decide.
 type TaskKindSpec struct {
@@ -500,7 +636,7 @@ type TaskKindSpec struct {
 
 func (x *TaskKindSpec) Reset() {
 	*x = TaskKindSpec{}
-	mi := &file_plugin_proto_msgTypes[5]
+	mi := &file_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -512,7 +648,7 @@ func (x *TaskKindSpec) String() string {
 func (*TaskKindSpec) ProtoMessage() {}
 
 func (x *TaskKindSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[5]
+	mi := &file_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -525,7 +661,7 @@ func (x *TaskKindSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskKindSpec.ProtoReflect.Descriptor instead.
 func (*TaskKindSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{5}
+	return file_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *TaskKindSpec) GetName() string {
@@ -559,7 +695,7 @@ type HookBinding struct {
 
 func (x *HookBinding) Reset() {
 	*x = HookBinding{}
-	mi := &file_plugin_proto_msgTypes[6]
+	mi := &file_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -571,7 +707,7 @@ func (x *HookBinding) String() string {
 func (*HookBinding) ProtoMessage() {}
 
 func (x *HookBinding) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[6]
+	mi := &file_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -584,7 +720,7 @@ func (x *HookBinding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookBinding.ProtoReflect.Descriptor instead.
 func (*HookBinding) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{6}
+	return file_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *HookBinding) GetHook() string {
@@ -614,7 +750,7 @@ type JobKind struct {
 
 func (x *JobKind) Reset() {
 	*x = JobKind{}
-	mi := &file_plugin_proto_msgTypes[7]
+	mi := &file_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +762,7 @@ func (x *JobKind) String() string {
 func (*JobKind) ProtoMessage() {}
 
 func (x *JobKind) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[7]
+	mi := &file_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +775,7 @@ func (x *JobKind) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobKind.ProtoReflect.Descriptor instead.
 func (*JobKind) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{7}
+	return file_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *JobKind) GetKind() string {
@@ -692,7 +828,7 @@ type EndpointSpec struct {
 
 func (x *EndpointSpec) Reset() {
 	*x = EndpointSpec{}
-	mi := &file_plugin_proto_msgTypes[8]
+	mi := &file_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +840,7 @@ func (x *EndpointSpec) String() string {
 func (*EndpointSpec) ProtoMessage() {}
 
 func (x *EndpointSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[8]
+	mi := &file_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +853,7 @@ func (x *EndpointSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointSpec.ProtoReflect.Descriptor instead.
 func (*EndpointSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{8}
+	return file_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EndpointSpec) GetMethod() string {
@@ -782,7 +918,7 @@ type ParamSpec struct {
 
 func (x *ParamSpec) Reset() {
 	*x = ParamSpec{}
-	mi := &file_plugin_proto_msgTypes[9]
+	mi := &file_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +930,7 @@ func (x *ParamSpec) String() string {
 func (*ParamSpec) ProtoMessage() {}
 
 func (x *ParamSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[9]
+	mi := &file_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +943,7 @@ func (x *ParamSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParamSpec.ProtoReflect.Descriptor instead.
 func (*ParamSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{9}
+	return file_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ParamSpec) GetName() string {
@@ -856,7 +992,7 @@ type ActionSpec struct {
 
 func (x *ActionSpec) Reset() {
 	*x = ActionSpec{}
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -868,7 +1004,7 @@ func (x *ActionSpec) String() string {
 func (*ActionSpec) ProtoMessage() {}
 
 func (x *ActionSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -881,7 +1017,7 @@ func (x *ActionSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionSpec.ProtoReflect.Descriptor instead.
 func (*ActionSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{10}
+	return file_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ActionSpec) GetName() string {
@@ -913,7 +1049,7 @@ type GetSchemaRequest struct {
 
 func (x *GetSchemaRequest) Reset() {
 	*x = GetSchemaRequest{}
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -925,7 +1061,7 @@ func (x *GetSchemaRequest) String() string {
 func (*GetSchemaRequest) ProtoMessage() {}
 
 func (x *GetSchemaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -938,7 +1074,7 @@ func (x *GetSchemaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchemaRequest.ProtoReflect.Descriptor instead.
 func (*GetSchemaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{11}
+	return file_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 type GetSchemaResponse struct {
@@ -951,7 +1087,7 @@ type GetSchemaResponse struct {
 
 func (x *GetSchemaResponse) Reset() {
 	*x = GetSchemaResponse{}
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -963,7 +1099,7 @@ func (x *GetSchemaResponse) String() string {
 func (*GetSchemaResponse) ProtoMessage() {}
 
 func (x *GetSchemaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -976,7 +1112,7 @@ func (x *GetSchemaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchemaResponse.ProtoReflect.Descriptor instead.
 func (*GetSchemaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{12}
+	return file_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetSchemaResponse) GetContentTypesJson() [][]byte {
@@ -1008,7 +1144,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1020,7 +1156,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1033,7 +1169,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{13}
+	return file_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ConfigureRequest) GetHostBrokerId() uint32 {
@@ -1080,7 +1216,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1228,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1241,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{14}
+	return file_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ConfigureResponse) GetDiagnostics() []*Diagnostic {
@@ -1130,7 +1266,7 @@ type HookRequest struct {
 
 func (x *HookRequest) Reset() {
 	*x = HookRequest{}
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1142,7 +1278,7 @@ func (x *HookRequest) String() string {
 func (*HookRequest) ProtoMessage() {}
 
 func (x *HookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1155,7 +1291,7 @@ func (x *HookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookRequest.ProtoReflect.Descriptor instead.
 func (*HookRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{15}
+	return file_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *HookRequest) GetHook() string {
@@ -1218,7 +1354,7 @@ type HookResponse struct {
 
 func (x *HookResponse) Reset() {
 	*x = HookResponse{}
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1366,7 @@ func (x *HookResponse) String() string {
 func (*HookResponse) ProtoMessage() {}
 
 func (x *HookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1379,7 @@ func (x *HookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookResponse.ProtoReflect.Descriptor instead.
 func (*HookResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{16}
+	return file_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HookResponse) GetDiagnostics() []*Diagnostic {
@@ -1273,7 +1409,7 @@ type EventRequest struct {
 
 func (x *EventRequest) Reset() {
 	*x = EventRequest{}
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1421,7 @@ func (x *EventRequest) String() string {
 func (*EventRequest) ProtoMessage() {}
 
 func (x *EventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1434,7 @@ func (x *EventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRequest.ProtoReflect.Descriptor instead.
 func (*EventRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{17}
+	return file_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EventRequest) GetEvent() string {
@@ -1344,7 +1480,7 @@ type EventResponse struct {
 
 func (x *EventResponse) Reset() {
 	*x = EventResponse{}
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1492,7 @@ func (x *EventResponse) String() string {
 func (*EventResponse) ProtoMessage() {}
 
 func (x *EventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1505,7 @@ func (x *EventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventResponse.ProtoReflect.Descriptor instead.
 func (*EventResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{18}
+	return file_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 type EndpointRequest struct {
@@ -1386,7 +1522,7 @@ type EndpointRequest struct {
 
 func (x *EndpointRequest) Reset() {
 	*x = EndpointRequest{}
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1398,7 +1534,7 @@ func (x *EndpointRequest) String() string {
 func (*EndpointRequest) ProtoMessage() {}
 
 func (x *EndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1411,7 +1547,7 @@ func (x *EndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointRequest.ProtoReflect.Descriptor instead.
 func (*EndpointRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{19}
+	return file_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *EndpointRequest) GetMethod() string {
@@ -1469,7 +1605,7 @@ type EndpointResponse struct {
 
 func (x *EndpointResponse) Reset() {
 	*x = EndpointResponse{}
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1481,7 +1617,7 @@ func (x *EndpointResponse) String() string {
 func (*EndpointResponse) ProtoMessage() {}
 
 func (x *EndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1494,7 +1630,7 @@ func (x *EndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointResponse.ProtoReflect.Descriptor instead.
 func (*EndpointResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{20}
+	return file_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *EndpointResponse) GetStatus() int32 {
@@ -1544,7 +1680,7 @@ type JobRequest struct {
 
 func (x *JobRequest) Reset() {
 	*x = JobRequest{}
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1692,7 @@ func (x *JobRequest) String() string {
 func (*JobRequest) ProtoMessage() {}
 
 func (x *JobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1705,7 @@ func (x *JobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobRequest.ProtoReflect.Descriptor instead.
 func (*JobRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{21}
+	return file_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *JobRequest) GetKind() string {
@@ -1608,7 +1744,7 @@ type JobResponse struct {
 
 func (x *JobResponse) Reset() {
 	*x = JobResponse{}
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1756,7 @@ func (x *JobResponse) String() string {
 func (*JobResponse) ProtoMessage() {}
 
 func (x *JobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1769,7 @@ func (x *JobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResponse.ProtoReflect.Descriptor instead.
 func (*JobResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{22}
+	return file_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 type TaskRequest struct {
@@ -1650,7 +1786,7 @@ type TaskRequest struct {
 
 func (x *TaskRequest) Reset() {
 	*x = TaskRequest{}
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1662,7 +1798,7 @@ func (x *TaskRequest) String() string {
 func (*TaskRequest) ProtoMessage() {}
 
 func (x *TaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1675,7 +1811,7 @@ func (x *TaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskRequest.ProtoReflect.Descriptor instead.
 func (*TaskRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{23}
+	return file_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *TaskRequest) GetKind() string {
@@ -1730,7 +1866,7 @@ type TaskResponse struct {
 
 func (x *TaskResponse) Reset() {
 	*x = TaskResponse{}
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +1878,7 @@ func (x *TaskResponse) String() string {
 func (*TaskResponse) ProtoMessage() {}
 
 func (x *TaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +1891,7 @@ func (x *TaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskResponse.ProtoReflect.Descriptor instead.
 func (*TaskResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{24}
+	return file_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *TaskResponse) GetDecision() string {
@@ -1784,7 +1920,7 @@ type ActionRequest struct {
 
 func (x *ActionRequest) Reset() {
 	*x = ActionRequest{}
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1796,7 +1932,7 @@ func (x *ActionRequest) String() string {
 func (*ActionRequest) ProtoMessage() {}
 
 func (x *ActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1809,7 +1945,7 @@ func (x *ActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionRequest.ProtoReflect.Descriptor instead.
 func (*ActionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{25}
+	return file_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ActionRequest) GetAction() string {
@@ -1850,7 +1986,7 @@ type ActionResponse struct {
 
 func (x *ActionResponse) Reset() {
 	*x = ActionResponse{}
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1862,7 +1998,7 @@ func (x *ActionResponse) String() string {
 func (*ActionResponse) ProtoMessage() {}
 
 func (x *ActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1875,7 +2011,7 @@ func (x *ActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionResponse.ProtoReflect.Descriptor instead.
 func (*ActionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{26}
+	return file_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ActionResponse) GetResultJson() []byte {
@@ -1906,7 +2042,7 @@ type RelatedRequest struct {
 
 func (x *RelatedRequest) Reset() {
 	*x = RelatedRequest{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1918,7 +2054,7 @@ func (x *RelatedRequest) String() string {
 func (*RelatedRequest) ProtoMessage() {}
 
 func (x *RelatedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1931,7 +2067,7 @@ func (x *RelatedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelatedRequest.ProtoReflect.Descriptor instead.
 func (*RelatedRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RelatedRequest) GetType() string {
@@ -1985,7 +2121,7 @@ type RelatedResponse struct {
 
 func (x *RelatedResponse) Reset() {
 	*x = RelatedResponse{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2133,7 @@ func (x *RelatedResponse) String() string {
 func (*RelatedResponse) ProtoMessage() {}
 
 func (x *RelatedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2146,7 @@ func (x *RelatedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelatedResponse.ProtoReflect.Descriptor instead.
 func (*RelatedResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RelatedResponse) GetHits() []*RelatedHit {
@@ -2031,7 +2167,7 @@ type RelatedHit struct {
 
 func (x *RelatedHit) Reset() {
 	*x = RelatedHit{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2043,7 +2179,7 @@ func (x *RelatedHit) String() string {
 func (*RelatedHit) ProtoMessage() {}
 
 func (x *RelatedHit) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2056,7 +2192,7 @@ func (x *RelatedHit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelatedHit.ProtoReflect.Descriptor instead.
 func (*RelatedHit) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RelatedHit) GetId() string {
@@ -2090,7 +2226,7 @@ type GetEntryRequest struct {
 
 func (x *GetEntryRequest) Reset() {
 	*x = GetEntryRequest{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2238,7 @@ func (x *GetEntryRequest) String() string {
 func (*GetEntryRequest) ProtoMessage() {}
 
 func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2251,7 @@ func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetEntryRequest) GetId() string {
@@ -2141,7 +2277,7 @@ type GetEntryResponse struct {
 
 func (x *GetEntryResponse) Reset() {
 	*x = GetEntryResponse{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2153,7 +2289,7 @@ func (x *GetEntryResponse) String() string {
 func (*GetEntryResponse) ProtoMessage() {}
 
 func (x *GetEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2166,7 +2302,7 @@ func (x *GetEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryResponse.ProtoReflect.Descriptor instead.
 func (*GetEntryResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetEntryResponse) GetEntry() *Entry {
@@ -2189,7 +2325,7 @@ type ListEntriesRequest struct {
 
 func (x *ListEntriesRequest) Reset() {
 	*x = ListEntriesRequest{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2337,7 @@ func (x *ListEntriesRequest) String() string {
 func (*ListEntriesRequest) ProtoMessage() {}
 
 func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2350,7 @@ func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListEntriesRequest) GetType() string {
@@ -2262,7 +2398,7 @@ type ListEntriesResponse struct {
 
 func (x *ListEntriesResponse) Reset() {
 	*x = ListEntriesResponse{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2274,7 +2410,7 @@ func (x *ListEntriesResponse) String() string {
 func (*ListEntriesResponse) ProtoMessage() {}
 
 func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2287,7 +2423,7 @@ func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListEntriesResponse) GetEntries() []*Entry {
@@ -2320,7 +2456,7 @@ type SaveDraftRequest struct {
 
 func (x *SaveDraftRequest) Reset() {
 	*x = SaveDraftRequest{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2332,7 +2468,7 @@ func (x *SaveDraftRequest) String() string {
 func (*SaveDraftRequest) ProtoMessage() {}
 
 func (x *SaveDraftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2345,7 +2481,7 @@ func (x *SaveDraftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDraftRequest.ProtoReflect.Descriptor instead.
 func (*SaveDraftRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SaveDraftRequest) GetEntryId() string {
@@ -2414,7 +2550,7 @@ type SaveDraftResponse struct {
 
 func (x *SaveDraftResponse) Reset() {
 	*x = SaveDraftResponse{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2426,7 +2562,7 @@ func (x *SaveDraftResponse) String() string {
 func (*SaveDraftResponse) ProtoMessage() {}
 
 func (x *SaveDraftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2439,7 +2575,7 @@ func (x *SaveDraftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDraftResponse.ProtoReflect.Descriptor instead.
 func (*SaveDraftResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SaveDraftResponse) GetEntry() *Entry {
@@ -2464,7 +2600,7 @@ type GetSettingsRequest struct {
 
 func (x *GetSettingsRequest) Reset() {
 	*x = GetSettingsRequest{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2476,7 +2612,7 @@ func (x *GetSettingsRequest) String() string {
 func (*GetSettingsRequest) ProtoMessage() {}
 
 func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2489,7 +2625,7 @@ func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsRequest.ProtoReflect.Descriptor instead.
 func (*GetSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 type GetSettingsResponse struct {
@@ -2502,7 +2638,7 @@ type GetSettingsResponse struct {
 
 func (x *GetSettingsResponse) Reset() {
 	*x = GetSettingsResponse{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2514,7 +2650,7 @@ func (x *GetSettingsResponse) String() string {
 func (*GetSettingsResponse) ProtoMessage() {}
 
 func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2527,7 +2663,7 @@ func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsResponse.ProtoReflect.Descriptor instead.
 func (*GetSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetSettingsResponse) GetSettings() map[string]string {
@@ -2555,7 +2691,7 @@ type EnqueueJobRequest struct {
 
 func (x *EnqueueJobRequest) Reset() {
 	*x = EnqueueJobRequest{}
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2567,7 +2703,7 @@ func (x *EnqueueJobRequest) String() string {
 func (*EnqueueJobRequest) ProtoMessage() {}
 
 func (x *EnqueueJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2580,7 +2716,7 @@ func (x *EnqueueJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJobRequest.ProtoReflect.Descriptor instead.
 func (*EnqueueJobRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *EnqueueJobRequest) GetKind() string {
@@ -2613,7 +2749,7 @@ type EnqueueJobResponse struct {
 
 func (x *EnqueueJobResponse) Reset() {
 	*x = EnqueueJobResponse{}
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2625,7 +2761,7 @@ func (x *EnqueueJobResponse) String() string {
 func (*EnqueueJobResponse) ProtoMessage() {}
 
 func (x *EnqueueJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2638,7 +2774,7 @@ func (x *EnqueueJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJobResponse.ProtoReflect.Descriptor instead.
 func (*EnqueueJobResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *EnqueueJobResponse) GetJobId() string {
@@ -2657,7 +2793,7 @@ type InvalidateCacheRequest struct {
 
 func (x *InvalidateCacheRequest) Reset() {
 	*x = InvalidateCacheRequest{}
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2669,7 +2805,7 @@ func (x *InvalidateCacheRequest) String() string {
 func (*InvalidateCacheRequest) ProtoMessage() {}
 
 func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2682,7 +2818,7 @@ func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheRequest.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *InvalidateCacheRequest) GetTags() []string {
@@ -2700,7 +2836,7 @@ type InvalidateCacheResponse struct {
 
 func (x *InvalidateCacheResponse) Reset() {
 	*x = InvalidateCacheResponse{}
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2712,7 +2848,7 @@ func (x *InvalidateCacheResponse) String() string {
 func (*InvalidateCacheResponse) ProtoMessage() {}
 
 func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2725,7 +2861,7 @@ func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheResponse.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 type PutMediaRequest struct {
@@ -2744,7 +2880,7 @@ type PutMediaRequest struct {
 
 func (x *PutMediaRequest) Reset() {
 	*x = PutMediaRequest{}
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2756,7 +2892,7 @@ func (x *PutMediaRequest) String() string {
 func (*PutMediaRequest) ProtoMessage() {}
 
 func (x *PutMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2769,7 +2905,7 @@ func (x *PutMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutMediaRequest.ProtoReflect.Descriptor instead.
 func (*PutMediaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *PutMediaRequest) GetFilename() string {
@@ -2825,7 +2961,7 @@ type PutMediaResponse struct {
 
 func (x *PutMediaResponse) Reset() {
 	*x = PutMediaResponse{}
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2837,7 +2973,7 @@ func (x *PutMediaResponse) String() string {
 func (*PutMediaResponse) ProtoMessage() {}
 
 func (x *PutMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2850,7 +2986,7 @@ func (x *PutMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutMediaResponse.ProtoReflect.Descriptor instead.
 func (*PutMediaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *PutMediaResponse) GetKey() string {
@@ -2894,7 +3030,7 @@ type MediaAsset struct {
 
 func (x *MediaAsset) Reset() {
 	*x = MediaAsset{}
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2906,7 +3042,7 @@ func (x *MediaAsset) String() string {
 func (*MediaAsset) ProtoMessage() {}
 
 func (x *MediaAsset) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2919,7 +3055,7 @@ func (x *MediaAsset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaAsset.ProtoReflect.Descriptor instead.
 func (*MediaAsset) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *MediaAsset) GetKey() string {
@@ -3002,7 +3138,7 @@ type GetEntryMediaRequest struct {
 
 func (x *GetEntryMediaRequest) Reset() {
 	*x = GetEntryMediaRequest{}
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3014,7 +3150,7 @@ func (x *GetEntryMediaRequest) String() string {
 func (*GetEntryMediaRequest) ProtoMessage() {}
 
 func (x *GetEntryMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3027,7 +3163,7 @@ func (x *GetEntryMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryMediaRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryMediaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{45}
+	return file_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetEntryMediaRequest) GetEntryId() string {
@@ -3053,7 +3189,7 @@ type GetEntryMediaResponse struct {
 
 func (x *GetEntryMediaResponse) Reset() {
 	*x = GetEntryMediaResponse{}
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3065,7 +3201,7 @@ func (x *GetEntryMediaResponse) String() string {
 func (*GetEntryMediaResponse) ProtoMessage() {}
 
 func (x *GetEntryMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3078,7 +3214,7 @@ func (x *GetEntryMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryMediaResponse.ProtoReflect.Descriptor instead.
 func (*GetEntryMediaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{46}
+	return file_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetEntryMediaResponse) GetMedia() []*MediaAsset {
@@ -3124,7 +3260,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x11last_published_at\x18\r \x01(\tR\x0flastPublishedAt\x12\x1d\n" +
 	"\n" +
 	"updated_at\x18\x0e \x01(\tR\tupdatedAt\"\x14\n" +
-	"\x12GetMetadataRequest\"\xf3\x03\n" +
+	"\x12GetMetadataRequest\"\x98\x04\n" +
 	"\x13GetMetadataResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1f\n" +
@@ -3139,7 +3275,19 @@ const file_plugin_proto_rawDesc = "" +
 	"\x06scopes\x18\n" +
 	" \x03(\tR\x06scopes\x12>\n" +
 	"\n" +
-	"task_kinds\x18\v \x03(\v2\x1f.inkling.plugin.v1.TaskKindSpecR\ttaskKinds\"Z\n" +
+	"task_kinds\x18\v \x03(\v2\x1f.inkling.plugin.v1.TaskKindSpecR\ttaskKinds\x12#\n" +
+	"\rupgrade_types\x18\f \x03(\tR\fupgradeTypes\"\xb5\x01\n" +
+	"\x0eUpgradeRequest\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x19\n" +
+	"\bentry_id\x18\x02 \x01(\tR\aentryId\x12\x1f\n" +
+	"\vfields_json\x18\x03 \x01(\fR\n" +
+	"fieldsJson\x120\n" +
+	"\x14from_definition_json\x18\x04 \x01(\fR\x12fromDefinitionJson\x12!\n" +
+	"\ffrom_version\x18\x05 \x01(\x05R\vfromVersion\"s\n" +
+	"\x0fUpgradeResponse\x12\x1f\n" +
+	"\vfields_json\x18\x01 \x01(\fR\n" +
+	"fieldsJson\x12?\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x1d.inkling.plugin.v1.DiagnosticR\vdiagnostics\"Z\n" +
 	"\fTaskKindSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12 \n" +
@@ -3355,7 +3503,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\"L\n" +
 	"\x15GetEntryMediaResponse\x123\n" +
-	"\x05media\x18\x01 \x03(\v2\x1d.inkling.plugin.v1.MediaAssetR\x05media2\xc6\x06\n" +
+	"\x05media\x18\x01 \x03(\v2\x1d.inkling.plugin.v1.MediaAssetR\x05media2\x98\a\n" +
 	"\x06Plugin\x12\\\n" +
 	"\vGetMetadata\x12%.inkling.plugin.v1.GetMetadataRequest\x1a&.inkling.plugin.v1.GetMetadataResponse\x12V\n" +
 	"\tGetSchema\x12#.inkling.plugin.v1.GetSchemaRequest\x1a$.inkling.plugin.v1.GetSchemaResponse\x12V\n" +
@@ -3367,7 +3515,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0eHandleEndpoint\x12\".inkling.plugin.v1.EndpointRequest\x1a#.inkling.plugin.v1.EndpointResponse\x12G\n" +
 	"\x06RunJob\x12\x1d.inkling.plugin.v1.JobRequest\x1a\x1e.inkling.plugin.v1.JobResponse\x12P\n" +
 	"\tRunAction\x12 .inkling.plugin.v1.ActionRequest\x1a!.inkling.plugin.v1.ActionResponse\x12J\n" +
-	"\aRunTask\x12\x1e.inkling.plugin.v1.TaskRequest\x1a\x1f.inkling.plugin.v1.TaskResponse2\xc6\x06\n" +
+	"\aRunTask\x12\x1e.inkling.plugin.v1.TaskRequest\x1a\x1f.inkling.plugin.v1.TaskResponse\x12P\n" +
+	"\aUpgrade\x12!.inkling.plugin.v1.UpgradeRequest\x1a\".inkling.plugin.v1.UpgradeResponse2\xc6\x06\n" +
 	"\x04Host\x12S\n" +
 	"\bGetEntry\x12\".inkling.plugin.v1.GetEntryRequest\x1a#.inkling.plugin.v1.GetEntryResponse\x12\\\n" +
 	"\vListEntries\x12%.inkling.plugin.v1.ListEntriesRequest\x1a&.inkling.plugin.v1.ListEntriesResponse\x12V\n" +
@@ -3392,137 +3541,142 @@ func file_plugin_proto_rawDescGZIP() []byte {
 	return file_plugin_proto_rawDescData
 }
 
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_plugin_proto_goTypes = []any{
 	(*Diagnostic)(nil),              // 0: inkling.plugin.v1.Diagnostic
 	(*Principal)(nil),               // 1: inkling.plugin.v1.Principal
 	(*Entry)(nil),                   // 2: inkling.plugin.v1.Entry
 	(*GetMetadataRequest)(nil),      // 3: inkling.plugin.v1.GetMetadataRequest
 	(*GetMetadataResponse)(nil),     // 4: inkling.plugin.v1.GetMetadataResponse
-	(*TaskKindSpec)(nil),            // 5: inkling.plugin.v1.TaskKindSpec
-	(*HookBinding)(nil),             // 6: inkling.plugin.v1.HookBinding
-	(*JobKind)(nil),                 // 7: inkling.plugin.v1.JobKind
-	(*EndpointSpec)(nil),            // 8: inkling.plugin.v1.EndpointSpec
-	(*ParamSpec)(nil),               // 9: inkling.plugin.v1.ParamSpec
-	(*ActionSpec)(nil),              // 10: inkling.plugin.v1.ActionSpec
-	(*GetSchemaRequest)(nil),        // 11: inkling.plugin.v1.GetSchemaRequest
-	(*GetSchemaResponse)(nil),       // 12: inkling.plugin.v1.GetSchemaResponse
-	(*ConfigureRequest)(nil),        // 13: inkling.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),       // 14: inkling.plugin.v1.ConfigureResponse
-	(*HookRequest)(nil),             // 15: inkling.plugin.v1.HookRequest
-	(*HookResponse)(nil),            // 16: inkling.plugin.v1.HookResponse
-	(*EventRequest)(nil),            // 17: inkling.plugin.v1.EventRequest
-	(*EventResponse)(nil),           // 18: inkling.plugin.v1.EventResponse
-	(*EndpointRequest)(nil),         // 19: inkling.plugin.v1.EndpointRequest
-	(*EndpointResponse)(nil),        // 20: inkling.plugin.v1.EndpointResponse
-	(*JobRequest)(nil),              // 21: inkling.plugin.v1.JobRequest
-	(*JobResponse)(nil),             // 22: inkling.plugin.v1.JobResponse
-	(*TaskRequest)(nil),             // 23: inkling.plugin.v1.TaskRequest
-	(*TaskResponse)(nil),            // 24: inkling.plugin.v1.TaskResponse
-	(*ActionRequest)(nil),           // 25: inkling.plugin.v1.ActionRequest
-	(*ActionResponse)(nil),          // 26: inkling.plugin.v1.ActionResponse
-	(*RelatedRequest)(nil),          // 27: inkling.plugin.v1.RelatedRequest
-	(*RelatedResponse)(nil),         // 28: inkling.plugin.v1.RelatedResponse
-	(*RelatedHit)(nil),              // 29: inkling.plugin.v1.RelatedHit
-	(*GetEntryRequest)(nil),         // 30: inkling.plugin.v1.GetEntryRequest
-	(*GetEntryResponse)(nil),        // 31: inkling.plugin.v1.GetEntryResponse
-	(*ListEntriesRequest)(nil),      // 32: inkling.plugin.v1.ListEntriesRequest
-	(*ListEntriesResponse)(nil),     // 33: inkling.plugin.v1.ListEntriesResponse
-	(*SaveDraftRequest)(nil),        // 34: inkling.plugin.v1.SaveDraftRequest
-	(*SaveDraftResponse)(nil),       // 35: inkling.plugin.v1.SaveDraftResponse
-	(*GetSettingsRequest)(nil),      // 36: inkling.plugin.v1.GetSettingsRequest
-	(*GetSettingsResponse)(nil),     // 37: inkling.plugin.v1.GetSettingsResponse
-	(*EnqueueJobRequest)(nil),       // 38: inkling.plugin.v1.EnqueueJobRequest
-	(*EnqueueJobResponse)(nil),      // 39: inkling.plugin.v1.EnqueueJobResponse
-	(*InvalidateCacheRequest)(nil),  // 40: inkling.plugin.v1.InvalidateCacheRequest
-	(*InvalidateCacheResponse)(nil), // 41: inkling.plugin.v1.InvalidateCacheResponse
-	(*PutMediaRequest)(nil),         // 42: inkling.plugin.v1.PutMediaRequest
-	(*PutMediaResponse)(nil),        // 43: inkling.plugin.v1.PutMediaResponse
-	(*MediaAsset)(nil),              // 44: inkling.plugin.v1.MediaAsset
-	(*GetEntryMediaRequest)(nil),    // 45: inkling.plugin.v1.GetEntryMediaRequest
-	(*GetEntryMediaResponse)(nil),   // 46: inkling.plugin.v1.GetEntryMediaResponse
-	nil,                             // 47: inkling.plugin.v1.ConfigureRequest.SettingsEntry
-	nil,                             // 48: inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	nil,                             // 49: inkling.plugin.v1.EndpointRequest.QueryEntry
-	nil,                             // 50: inkling.plugin.v1.EndpointRequest.HeadersEntry
-	nil,                             // 51: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	nil,                             // 52: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	nil,                             // 53: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	(*UpgradeRequest)(nil),          // 5: inkling.plugin.v1.UpgradeRequest
+	(*UpgradeResponse)(nil),         // 6: inkling.plugin.v1.UpgradeResponse
+	(*TaskKindSpec)(nil),            // 7: inkling.plugin.v1.TaskKindSpec
+	(*HookBinding)(nil),             // 8: inkling.plugin.v1.HookBinding
+	(*JobKind)(nil),                 // 9: inkling.plugin.v1.JobKind
+	(*EndpointSpec)(nil),            // 10: inkling.plugin.v1.EndpointSpec
+	(*ParamSpec)(nil),               // 11: inkling.plugin.v1.ParamSpec
+	(*ActionSpec)(nil),              // 12: inkling.plugin.v1.ActionSpec
+	(*GetSchemaRequest)(nil),        // 13: inkling.plugin.v1.GetSchemaRequest
+	(*GetSchemaResponse)(nil),       // 14: inkling.plugin.v1.GetSchemaResponse
+	(*ConfigureRequest)(nil),        // 15: inkling.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),       // 16: inkling.plugin.v1.ConfigureResponse
+	(*HookRequest)(nil),             // 17: inkling.plugin.v1.HookRequest
+	(*HookResponse)(nil),            // 18: inkling.plugin.v1.HookResponse
+	(*EventRequest)(nil),            // 19: inkling.plugin.v1.EventRequest
+	(*EventResponse)(nil),           // 20: inkling.plugin.v1.EventResponse
+	(*EndpointRequest)(nil),         // 21: inkling.plugin.v1.EndpointRequest
+	(*EndpointResponse)(nil),        // 22: inkling.plugin.v1.EndpointResponse
+	(*JobRequest)(nil),              // 23: inkling.plugin.v1.JobRequest
+	(*JobResponse)(nil),             // 24: inkling.plugin.v1.JobResponse
+	(*TaskRequest)(nil),             // 25: inkling.plugin.v1.TaskRequest
+	(*TaskResponse)(nil),            // 26: inkling.plugin.v1.TaskResponse
+	(*ActionRequest)(nil),           // 27: inkling.plugin.v1.ActionRequest
+	(*ActionResponse)(nil),          // 28: inkling.plugin.v1.ActionResponse
+	(*RelatedRequest)(nil),          // 29: inkling.plugin.v1.RelatedRequest
+	(*RelatedResponse)(nil),         // 30: inkling.plugin.v1.RelatedResponse
+	(*RelatedHit)(nil),              // 31: inkling.plugin.v1.RelatedHit
+	(*GetEntryRequest)(nil),         // 32: inkling.plugin.v1.GetEntryRequest
+	(*GetEntryResponse)(nil),        // 33: inkling.plugin.v1.GetEntryResponse
+	(*ListEntriesRequest)(nil),      // 34: inkling.plugin.v1.ListEntriesRequest
+	(*ListEntriesResponse)(nil),     // 35: inkling.plugin.v1.ListEntriesResponse
+	(*SaveDraftRequest)(nil),        // 36: inkling.plugin.v1.SaveDraftRequest
+	(*SaveDraftResponse)(nil),       // 37: inkling.plugin.v1.SaveDraftResponse
+	(*GetSettingsRequest)(nil),      // 38: inkling.plugin.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),     // 39: inkling.plugin.v1.GetSettingsResponse
+	(*EnqueueJobRequest)(nil),       // 40: inkling.plugin.v1.EnqueueJobRequest
+	(*EnqueueJobResponse)(nil),      // 41: inkling.plugin.v1.EnqueueJobResponse
+	(*InvalidateCacheRequest)(nil),  // 42: inkling.plugin.v1.InvalidateCacheRequest
+	(*InvalidateCacheResponse)(nil), // 43: inkling.plugin.v1.InvalidateCacheResponse
+	(*PutMediaRequest)(nil),         // 44: inkling.plugin.v1.PutMediaRequest
+	(*PutMediaResponse)(nil),        // 45: inkling.plugin.v1.PutMediaResponse
+	(*MediaAsset)(nil),              // 46: inkling.plugin.v1.MediaAsset
+	(*GetEntryMediaRequest)(nil),    // 47: inkling.plugin.v1.GetEntryMediaRequest
+	(*GetEntryMediaResponse)(nil),   // 48: inkling.plugin.v1.GetEntryMediaResponse
+	nil,                             // 49: inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	nil,                             // 50: inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	nil,                             // 51: inkling.plugin.v1.EndpointRequest.QueryEntry
+	nil,                             // 52: inkling.plugin.v1.EndpointRequest.HeadersEntry
+	nil,                             // 53: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	nil,                             // 54: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	nil,                             // 55: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
 }
 var file_plugin_proto_depIdxs = []int32{
-	6,  // 0: inkling.plugin.v1.GetMetadataResponse.hooks:type_name -> inkling.plugin.v1.HookBinding
-	7,  // 1: inkling.plugin.v1.GetMetadataResponse.job_kinds:type_name -> inkling.plugin.v1.JobKind
-	8,  // 2: inkling.plugin.v1.GetMetadataResponse.endpoints:type_name -> inkling.plugin.v1.EndpointSpec
-	10, // 3: inkling.plugin.v1.GetMetadataResponse.actions:type_name -> inkling.plugin.v1.ActionSpec
-	5,  // 4: inkling.plugin.v1.GetMetadataResponse.task_kinds:type_name -> inkling.plugin.v1.TaskKindSpec
-	9,  // 5: inkling.plugin.v1.EndpointSpec.params:type_name -> inkling.plugin.v1.ParamSpec
-	0,  // 6: inkling.plugin.v1.GetSchemaResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	47, // 7: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
-	0,  // 8: inkling.plugin.v1.ConfigureResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	1,  // 9: inkling.plugin.v1.HookRequest.actor:type_name -> inkling.plugin.v1.Principal
-	0,  // 10: inkling.plugin.v1.HookResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	1,  // 11: inkling.plugin.v1.EventRequest.actor:type_name -> inkling.plugin.v1.Principal
-	2,  // 12: inkling.plugin.v1.EventRequest.entry:type_name -> inkling.plugin.v1.Entry
-	48, // 13: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	49, // 14: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
-	50, // 15: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
-	0,  // 16: inkling.plugin.v1.EndpointResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	2,  // 17: inkling.plugin.v1.TaskRequest.entry:type_name -> inkling.plugin.v1.Entry
-	1,  // 18: inkling.plugin.v1.ActionRequest.actor:type_name -> inkling.plugin.v1.Principal
-	0,  // 19: inkling.plugin.v1.ActionResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	29, // 20: inkling.plugin.v1.RelatedResponse.hits:type_name -> inkling.plugin.v1.RelatedHit
-	2,  // 21: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
-	51, // 22: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	2,  // 23: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
-	2,  // 24: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
-	0,  // 25: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	52, // 26: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	53, // 27: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
-	44, // 28: inkling.plugin.v1.PutMediaResponse.asset:type_name -> inkling.plugin.v1.MediaAsset
-	44, // 29: inkling.plugin.v1.GetEntryMediaResponse.media:type_name -> inkling.plugin.v1.MediaAsset
-	3,  // 30: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
-	11, // 31: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
-	13, // 32: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
-	15, // 33: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
-	15, // 34: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
-	17, // 35: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
-	19, // 36: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
-	21, // 37: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
-	25, // 38: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
-	23, // 39: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
-	30, // 40: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
-	32, // 41: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
-	34, // 42: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
-	36, // 43: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
-	38, // 44: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
-	40, // 45: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
-	42, // 46: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
-	45, // 47: inkling.plugin.v1.Host.GetEntryMedia:input_type -> inkling.plugin.v1.GetEntryMediaRequest
-	27, // 48: inkling.plugin.v1.Host.RelatedEntries:input_type -> inkling.plugin.v1.RelatedRequest
-	4,  // 49: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
-	12, // 50: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
-	14, // 51: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
-	16, // 52: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
-	16, // 53: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
-	18, // 54: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
-	20, // 55: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
-	22, // 56: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
-	26, // 57: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
-	24, // 58: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
-	31, // 59: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
-	33, // 60: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
-	35, // 61: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
-	37, // 62: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
-	39, // 63: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
-	41, // 64: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
-	43, // 65: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
-	46, // 66: inkling.plugin.v1.Host.GetEntryMedia:output_type -> inkling.plugin.v1.GetEntryMediaResponse
-	28, // 67: inkling.plugin.v1.Host.RelatedEntries:output_type -> inkling.plugin.v1.RelatedResponse
-	49, // [49:68] is the sub-list for method output_type
-	30, // [30:49] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	8,  // 0: inkling.plugin.v1.GetMetadataResponse.hooks:type_name -> inkling.plugin.v1.HookBinding
+	9,  // 1: inkling.plugin.v1.GetMetadataResponse.job_kinds:type_name -> inkling.plugin.v1.JobKind
+	10, // 2: inkling.plugin.v1.GetMetadataResponse.endpoints:type_name -> inkling.plugin.v1.EndpointSpec
+	12, // 3: inkling.plugin.v1.GetMetadataResponse.actions:type_name -> inkling.plugin.v1.ActionSpec
+	7,  // 4: inkling.plugin.v1.GetMetadataResponse.task_kinds:type_name -> inkling.plugin.v1.TaskKindSpec
+	0,  // 5: inkling.plugin.v1.UpgradeResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	11, // 6: inkling.plugin.v1.EndpointSpec.params:type_name -> inkling.plugin.v1.ParamSpec
+	0,  // 7: inkling.plugin.v1.GetSchemaResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	49, // 8: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	0,  // 9: inkling.plugin.v1.ConfigureResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	1,  // 10: inkling.plugin.v1.HookRequest.actor:type_name -> inkling.plugin.v1.Principal
+	0,  // 11: inkling.plugin.v1.HookResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	1,  // 12: inkling.plugin.v1.EventRequest.actor:type_name -> inkling.plugin.v1.Principal
+	2,  // 13: inkling.plugin.v1.EventRequest.entry:type_name -> inkling.plugin.v1.Entry
+	50, // 14: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	51, // 15: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
+	52, // 16: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
+	0,  // 17: inkling.plugin.v1.EndpointResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	2,  // 18: inkling.plugin.v1.TaskRequest.entry:type_name -> inkling.plugin.v1.Entry
+	1,  // 19: inkling.plugin.v1.ActionRequest.actor:type_name -> inkling.plugin.v1.Principal
+	0,  // 20: inkling.plugin.v1.ActionResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	31, // 21: inkling.plugin.v1.RelatedResponse.hits:type_name -> inkling.plugin.v1.RelatedHit
+	2,  // 22: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
+	53, // 23: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	2,  // 24: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
+	2,  // 25: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
+	0,  // 26: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	54, // 27: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	55, // 28: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	46, // 29: inkling.plugin.v1.PutMediaResponse.asset:type_name -> inkling.plugin.v1.MediaAsset
+	46, // 30: inkling.plugin.v1.GetEntryMediaResponse.media:type_name -> inkling.plugin.v1.MediaAsset
+	3,  // 31: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
+	13, // 32: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
+	15, // 33: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
+	17, // 34: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
+	17, // 35: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
+	19, // 36: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
+	21, // 37: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
+	23, // 38: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
+	27, // 39: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
+	25, // 40: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
+	5,  // 41: inkling.plugin.v1.Plugin.Upgrade:input_type -> inkling.plugin.v1.UpgradeRequest
+	32, // 42: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
+	34, // 43: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
+	36, // 44: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
+	38, // 45: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
+	40, // 46: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
+	42, // 47: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
+	44, // 48: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
+	47, // 49: inkling.plugin.v1.Host.GetEntryMedia:input_type -> inkling.plugin.v1.GetEntryMediaRequest
+	29, // 50: inkling.plugin.v1.Host.RelatedEntries:input_type -> inkling.plugin.v1.RelatedRequest
+	4,  // 51: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
+	14, // 52: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
+	16, // 53: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
+	18, // 54: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
+	18, // 55: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
+	20, // 56: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
+	22, // 57: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
+	24, // 58: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
+	28, // 59: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
+	26, // 60: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
+	6,  // 61: inkling.plugin.v1.Plugin.Upgrade:output_type -> inkling.plugin.v1.UpgradeResponse
+	33, // 62: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
+	35, // 63: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
+	37, // 64: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
+	39, // 65: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
+	41, // 66: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
+	43, // 67: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
+	45, // 68: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
+	48, // 69: inkling.plugin.v1.Host.GetEntryMedia:output_type -> inkling.plugin.v1.GetEntryMediaResponse
+	30, // 70: inkling.plugin.v1.Host.RelatedEntries:output_type -> inkling.plugin.v1.RelatedResponse
+	51, // [51:71] is the sub-list for method output_type
+	31, // [31:51] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -3536,7 +3690,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   54,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -41,6 +41,7 @@ const (
 	Plugin_RunJob_FullMethodName         = "/inkling.plugin.v1.Plugin/RunJob"
 	Plugin_RunAction_FullMethodName      = "/inkling.plugin.v1.Plugin/RunAction"
 	Plugin_RunTask_FullMethodName        = "/inkling.plugin.v1.Plugin/RunTask"
+	Plugin_Upgrade_FullMethodName        = "/inkling.plugin.v1.Plugin/Upgrade"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -70,6 +71,11 @@ type PluginClient interface {
 	// Decide a workflow task of a kind declared in metadata. Called by the
 	// job queue (retried on error) with the entry's submitted revision.
 	RunTask(ctx context.Context, in *TaskRequest, opts ...grpc.CallOption) (*TaskResponse, error)
+	// Migrate one entry's values from the stored (older) definition of one
+	// of the plugin's content types to the definition GetSchema returns.
+	// Called while the plugin starts, for types in upgrade_types whose
+	// change is destructive.
+	Upgrade(ctx context.Context, in *UpgradeRequest, opts ...grpc.CallOption) (*UpgradeResponse, error)
 }
 
 type pluginClient struct {
@@ -180,6 +186,16 @@ func (c *pluginClient) RunTask(ctx context.Context, in *TaskRequest, opts ...grp
 	return out, nil
 }
 
+func (c *pluginClient) Upgrade(ctx context.Context, in *UpgradeRequest, opts ...grpc.CallOption) (*UpgradeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpgradeResponse)
+	err := c.cc.Invoke(ctx, Plugin_Upgrade_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -207,6 +223,11 @@ type PluginServer interface {
 	// Decide a workflow task of a kind declared in metadata. Called by the
 	// job queue (retried on error) with the entry's submitted revision.
 	RunTask(context.Context, *TaskRequest) (*TaskResponse, error)
+	// Migrate one entry's values from the stored (older) definition of one
+	// of the plugin's content types to the definition GetSchema returns.
+	// Called while the plugin starts, for types in upgrade_types whose
+	// change is destructive.
+	Upgrade(context.Context, *UpgradeRequest) (*UpgradeResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -246,6 +267,9 @@ func (UnimplementedPluginServer) RunAction(context.Context, *ActionRequest) (*Ac
 }
 func (UnimplementedPluginServer) RunTask(context.Context, *TaskRequest) (*TaskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RunTask not implemented")
+}
+func (UnimplementedPluginServer) Upgrade(context.Context, *UpgradeRequest) (*UpgradeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Upgrade not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -448,6 +472,24 @@ func _Plugin_RunTask_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_Upgrade_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpgradeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).Upgrade(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_Upgrade_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).Upgrade(ctx, req.(*UpgradeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -494,6 +536,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RunTask",
 			Handler:    _Plugin_RunTask_Handler,
+		},
+		{
+			MethodName: "Upgrade",
+			Handler:    _Plugin_Upgrade_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -3,7 +3,8 @@
 // free loopback port that serves an RSS 2.0 document shaped like the one
 // Substack publishes (CDATA titles and bodies, guid isPermaLink="false",
 // dc:creator, an image enclosure, content:encoded HTML), answers
-// conditional GETs with 304, and can be told to fail.
+// conditional GETs with 304, and can be told to fail (always, or for the
+// next few requests, with a Retry-After on 429 and 503).
 //
 //	srv, err := substackfake.Start()
 //	...
@@ -68,6 +69,8 @@ type Server struct {
 	channel     Channel
 	items       []Item
 	failStatus  int
+	failNext    []int // statuses of the next requests, first first
+	retryAfter  string
 	raw         []byte
 	noETag      bool
 	requests    int
@@ -141,6 +144,30 @@ func (s *Server) FailWith(status int) {
 	s.failStatus = status
 }
 
+// FailNext makes the next n requests answer status (a 4xx or 5xx), after
+// any failures queued before; then the feed is served again (unless
+// FailWith says otherwise). Queued failures take precedence over
+// FailWith.
+//
+//	srv.FailNext(1, http.StatusTooManyRequests)
+//	srv.FailNext(1, http.StatusInternalServerError) // then the feed
+func (s *Server) FailNext(n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failNext = append(s.failNext, status)
+	}
+}
+
+// SetRetryAfter sets the Retry-After header of the failures (FailWith,
+// FailNext) with status 429 or 503: delay-seconds ("120") or an HTTP date
+// (http.TimeFormat); "" sends none.
+func (s *Server) SetRetryAfter(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.retryAfter = v
+}
+
 // ServeRaw makes the feed answer 200 with body as it is (malformed XML, an
 // HTML page...); nil serves the feed again.
 func (s *Server) ServeRaw(body []byte) {
@@ -183,7 +210,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests++
 	s.lastHeaders = r.Header.Clone()
-	status, raw, noETag := s.failStatus, s.raw, s.noETag
+	status, raw, noETag, retryAfter := s.failStatus, s.raw, s.noETag, s.retryAfter
+	if len(s.failNext) > 0 && r.URL.Path == FeedPath {
+		status, s.failNext = s.failNext[0], s.failNext[1:]
+	}
 	var body []byte
 	var modified time.Time
 	var err error
@@ -202,6 +232,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	case status != 0:
+		if retryAfter != "" && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 		http.Error(w, fmt.Sprintf("substackfake: failing with %d as told", status), status)
 		return
 	case raw != nil:

@@ -138,3 +138,47 @@ func TestFailures(t *testing.T) {
 		t.Errorf("Items() = %v", s.Items())
 	}
 }
+
+func TestFailNext(t *testing.T) {
+	type answer struct {
+		status     int
+		retryAfter string
+	}
+	tests := []struct {
+		name  string
+		setup func(*Server)
+		want  []answer
+	}{
+		{"queued in order, then the feed", func(s *Server) {
+			s.FailNext(1, http.StatusTooManyRequests)
+			s.FailNext(2, http.StatusInternalServerError)
+		}, []answer{{429, ""}, {500, ""}, {500, ""}, {200, ""}}},
+		{"Retry-After on 429 and 503 only", func(s *Server) {
+			s.SetRetryAfter("7")
+			s.FailNext(1, http.StatusTooManyRequests)
+			s.FailNext(1, http.StatusBadGateway)
+			s.FailNext(1, http.StatusServiceUnavailable)
+		}, []answer{{429, "7"}, {502, ""}, {503, "7"}, {200, ""}}},
+		{"queued failures before FailWith", func(s *Server) {
+			s.FailWith(http.StatusNotFound)
+			s.FailNext(1, http.StatusServiceUnavailable)
+		}, []answer{{503, ""}, {404, ""}, {404, ""}}},
+		{"zero requests", func(s *Server) { s.FailNext(0, http.StatusInternalServerError) }, []answer{{200, ""}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t)
+			tt.setup(s)
+			for i, w := range tt.want {
+				resp, _ := get(t, s.FeedURL(), nil)
+				if resp.StatusCode != w.status || resp.Header.Get("Retry-After") != w.retryAfter {
+					t.Errorf("request %d: status %d, Retry-After %q; want %d, %q", i+1, resp.StatusCode,
+						resp.Header.Get("Retry-After"), w.status, w.retryAfter)
+				}
+			}
+			if s.Requests() != len(tt.want) {
+				t.Errorf("%d requests counted, want %d", s.Requests(), len(tt.want))
+			}
+		})
+	}
+}

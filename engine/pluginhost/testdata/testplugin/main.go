@@ -10,6 +10,9 @@
 //	TESTPLUGIN_VERSION    default 1.0.0
 //	TESTPLUGIN_PROTOCOL   protocol version to report; default protocol.Version
 //	TESTPLUGIN_SCHEMA     v1 (default) or v2 (drops the field "trail": destructive)
+//	TESTPLUGIN_UPGRADE    with v2: "fold" declares an upgrade that appends the
+//	                      trail to the body; an entry whose trail is "refuse"
+//	                      is refused with a diagnostic
 //	TESTPLUGIN_SCOPES     requested scopes, comma-separated; default entries:read,jobs:enqueue
 //	TESTPLUGIN_HOOK_TYPES types its validate/before_save hooks bind; default its own type
 //
@@ -114,9 +117,40 @@ func (s *server) GetMetadata(context.Context, *pluginv1.GetMetadataRequest) (*pl
 			{Method: "GET", Path: "/" + s.name + "/probe", Summary: "calls a Host RPC"},
 			{Method: "GET", Path: "/" + s.name + "/events", Summary: "events received"},
 		},
-		Actions: []*pluginv1.ActionSpec{{Name: "echo", Label: "Echo", Types: []string{s.typeKey()}}},
-		Scopes:  strings.Split(env("TESTPLUGIN_SCOPES", protocol.ScopeEntriesRead+","+protocol.ScopeJobsEnqueue), ","),
+		Actions:      []*pluginv1.ActionSpec{{Name: "echo", Label: "Echo", Types: []string{s.typeKey()}}},
+		Scopes:       strings.Split(env("TESTPLUGIN_SCOPES", protocol.ScopeEntriesRead+","+protocol.ScopeJobsEnqueue), ","),
+		UpgradeTypes: upgradeTypes(s.typeKey()),
 	}, nil
+}
+
+func upgradeTypes(key string) []string {
+	if env("TESTPLUGIN_UPGRADE", "") == "fold" {
+		return []string{key}
+	}
+	return nil
+}
+
+// Upgrade folds the dropped trail into the body.
+func (s *server) Upgrade(_ context.Context, req *pluginv1.UpgradeRequest) (*pluginv1.UpgradeResponse, error) {
+	var v map[string]any
+	if err := json.Unmarshal(req.GetFieldsJson(), &v); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		v = map[string]any{}
+	}
+	trail, _ := v["trail"].(string)
+	if trail == "refuse" {
+		return &pluginv1.UpgradeResponse{Diagnostics: []*pluginv1.Diagnostic{{Severity: "error", Path: "fields.trail", Code: "cannot_fold",
+			Summary: "this trail cannot be folded"}}}, nil
+	}
+	if trail != "" {
+		body, _ := v["body"].(string)
+		v["body"] = strings.TrimSpace(body + "\n\n" + trail)
+	}
+	delete(v, "trail")
+	out, err := json.Marshal(v)
+	return &pluginv1.UpgradeResponse{FieldsJson: out}, err
 }
 
 func (s *server) GetSchema(context.Context, *pluginv1.GetSchemaRequest) (*pluginv1.GetSchemaResponse, error) {
