@@ -157,4 +157,6 @@ func TestServeFailsLoudly(t *testing.T) {
 	}
 }
 
-func upgrade(_ context.Context, u *sdk.UpgradeInput) (contenttypes.Values, error) { return u.Fields, nil }
+func upgrade(_ context.Context, u *sdk.UpgradeInput) (contenttypes.Values, error) {
+	return u.Fields, nil
+}
