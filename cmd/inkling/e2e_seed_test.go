@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,15 @@ func TestE2ESeedDemo(t *testing.T) {
 		}
 		if allowed {
 			withRights++
+			// The URL serves the demo's audio asset.
+			resp, err := http.Get(p.base + td["audio_url"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "audio/mpeg" {
+				t.Fatalf("audio %v: %d %s", td["audio_url"], resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
 		} else {
 			without++
 		}

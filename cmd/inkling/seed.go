@@ -12,7 +12,9 @@ import (
 
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/entries"
+	"github.com/inklingcms/inkling/engine/media"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/engine/store"
 	"github.com/inklingcms/inkling/plugins/cslewis"
 	"github.com/urfave/cli/v3"
 )
@@ -25,8 +27,26 @@ func seedCommand() *cli.Command {
 			{
 				Name:  "demo",
 				Usage: "a few works (one without audio rights), ~50 passages, a 200-motif vocabulary and a week of daily drops around today; invented text, safe to share",
+				Flags: mediaFlags(),
 				Action: func(ctx context.Context, c *cli.Command) error {
-					return withSeeder(ctx, c, func(s *seeder) error { return s.demo(ctx, c.Root().Writer) })
+					return withSeeder(ctx, c, func(s *seeder) error {
+						// A short silent reading, stored like any upload, stands in
+						// for narration: every demo passage has an audio asset.
+						log, err := newLogger(c, io.Discard)
+						if err != nil {
+							return err
+						}
+						m, err := openMedia(ctx, c, s.db, nil, nil, log)
+						if err != nil {
+							return err
+						}
+						a, err := m.Put(ctx, auth.System, media.Upload{Filename: "demo-reading.mp3", ContentType: "audio/mpeg", Data: silentMP3(2)})
+						if err != nil {
+							return fmt.Errorf("storing the demo audio: %w", err)
+						}
+						s.audioKey = a.Key
+						return s.demo(ctx, c.Root().Writer)
+					})
 				},
 			},
 			{
@@ -42,8 +62,23 @@ func seedCommand() *cli.Command {
 }
 
 type seeder struct {
-	svc *entries.Service
-	rng *rand.Rand
+	db       *store.DB
+	svc      *entries.Service
+	rng      *rand.Rand
+	audioKey string // the demo's audio asset
+}
+
+// silentMP3 is about seconds of MPEG-1 Layer III silence (128 kbit/s,
+// 44.1 kHz: 417-byte frames whose payload is all zero).
+func silentMP3(seconds int) []byte {
+	frames := seconds * 44100 / 1152
+	out := make([]byte, 0, frames*417)
+	for range frames {
+		frame := make([]byte, 417)
+		copy(frame, []byte{0xFF, 0xFB, 0x90, 0x64})
+		out = append(out, frame...)
+	}
+	return out
 }
 
 func withSeeder(ctx context.Context, c *cli.Command, fn func(*seeder) error) error {
@@ -63,7 +98,7 @@ func withSeeder(ctx context.Context, c *cli.Command, fn func(*seeder) error) err
 			return fmt.Errorf("registering %s: %w", ct.Key, err)
 		}
 	}
-	return fn(&seeder{svc: entries.New(db, types, auth.New(db, nil), nil), rng: rand.New(rand.NewPCG(1898, 1963))})
+	return fn(&seeder{db: db, svc: entries.New(db, types, auth.New(db, nil), nil), rng: rand.New(rand.NewPCG(1898, 1963))})
 }
 
 // publish creates and publishes an entry as the system.
@@ -175,11 +210,10 @@ func (s *seeder) demo(ctx context.Context, w io.Writer) error {
 				map[string]any{"type": "paragraph", "value": s.paragraph()},
 				map[string]any{"type": "quote", "value": map[string]any{"text": s.paragraph(), "attribution": demoWorks[wi].title}},
 			}}
-		if demoWorks[wi].audio {
-			fields["audio"] = fmt.Sprintf("demo/audio/passage-%02d.mp3", i)
-		} else {
-			// An asset exists, but the work has no audio rights: apps must not get it.
-			fields["audio"] = fmt.Sprintf("demo/audio/no-rights-%02d.mp3", i)
+		// Every passage has an audio asset; for the work without audio
+		// rights, apps must not get it.
+		if s.audioKey != "" {
+			fields["audio"] = s.audioKey
 		}
 		id, err := s.publish(ctx, "passage", fmt.Sprintf("%s, reading %d", demoWorks[wi].title, i+1), "", fields)
 		if err != nil {
