@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -327,6 +328,25 @@ func TestE2EIntegrations(t *testing.T) {
 		if strings.Contains(body, "<script") || strings.Contains(body, "javascript:") || strings.Contains(body, "onerror") {
 			t.Errorf("unsanitised article body: %s", body)
 		}
+	}
+
+	// 6. The API keys are never returned by the management API nor
+	// written to the server's log.
+	for _, name := range []string{"aitags", "elevenlabs", "substack"} {
+		req, _ := http.NewRequest("GET", p.base+"/api/admin/v1/plugins/"+name, nil)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Contains(string(body), "sk-ant-e2e") || strings.Contains(string(body), "xi-e2e") {
+			t.Errorf("plugin %s: %d %s", name, resp.StatusCode, body)
+		}
+	}
+	if log := p.stderr.String(); strings.Contains(log, "sk-ant-e2e") || strings.Contains(log, "xi-e2e") {
+		t.Error("an API key appears in the server's log")
 	}
 }
 
