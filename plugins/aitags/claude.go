@@ -12,46 +12,6 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 )
 
-// ToolName is the tool the model must call with its tags.
-const ToolName = "propose_tags"
-
-// maxOutputTokens bounds the model's answer (a few tags).
-const maxOutputTokens = 1024
-
-// maxTextLength bounds the passage text sent to the model.
-const maxTextLength = 60000
-
-// drafter asks a model for tags.
-type drafter interface {
-	Draft(ctx context.Context, r draftRequest) (*draftResult, error)
-}
-
-// draftRequest is what the model is asked about.
-type draftRequest struct {
-	Text       string
-	Vocabulary []string
-	MaxTags    int
-}
-
-// draftResult is the model's answer.
-type draftResult struct {
-	// Model is the model that answered.
-	Model string
-	// Tags are the proposals as the model made them.
-	Tags []rawProposal
-}
-
-// draftError is a failed draft, with a short message fit for
-// tag_review.error (no secrets) and whether trying again may help.
-type draftError struct {
-	msg       string
-	retryable bool
-	cause     error
-}
-
-func (e *draftError) Error() string { return e.msg }
-func (e *draftError) Unwrap() error { return e.cause }
-
 // claude drafts tags with Anthropic's Messages API.
 type claude struct {
 	client anthropic.Client
@@ -88,7 +48,7 @@ func (c *claude) Draft(ctx context.Context, r draftRequest) (*draftResult, error
 		Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(userPrompt(r)))},
 		Tools: []anthropic.ToolUnionParam{{OfTool: &anthropic.ToolParam{
 			Name:        ToolName,
-			Description: anthropic.String("Record the tags proposed for the passage, each with the confidence that an editor accepts it."),
+			Description: anthropic.String(toolDescription),
 			InputSchema: toolSchema(r.Vocabulary, r.MaxTags),
 		}}},
 		ToolChoice: anthropic.ToolChoiceUnionParam{OfTool: &anthropic.ToolChoiceToolParam{
@@ -102,9 +62,7 @@ func (c *claude) Draft(ctx context.Context, r draftRequest) (*draftResult, error
 		if block.Type != "tool_use" || block.Name != ToolName {
 			continue
 		}
-		var input struct {
-			Tags *[]rawProposal `json:"tags"`
-		}
+		var input tagsInput
 		if err := json.Unmarshal(block.Input, &input); err != nil || input.Tags == nil {
 			return nil, &draftError{msg: fmt.Sprintf("the model called %s without a tags list (%s)", ToolName, truncate(string(block.Input), 120))}
 		}
@@ -127,7 +85,7 @@ func (c *claude) classify(err error) error {
 	switch {
 	case errors.As(err, &api):
 		s := api.StatusCode
-		retryable := s == http.StatusRequestTimeout || s == http.StatusConflict || s == http.StatusTooManyRequests || s >= 500
+		retryable := retryableStatus(s)
 		detail := strings.TrimSpace(string(api.Type()) + ": " + api.Message)
 		msg := fmt.Sprintf("Anthropic API answered %d %s", s, strings.Trim(detail, ": "))
 		switch s {
@@ -148,57 +106,9 @@ func (c *claude) classify(err error) error {
 }
 
 // scrub removes the API key from a message, should anything echo it.
-func (c *claude) scrub(s string) string {
-	if c.apiKey == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.apiKey, "[api key]")
-}
+func (c *claude) scrub(s string) string { return scrub(s, c.apiKey) }
 
-// userPrompt is the user message: the task, the vocabulary and the
-// passage, in XML-style elements as Anthropic's prompting guide suggests.
-func userPrompt(r draftRequest) string {
-	text := r.Text
-	if len(text) > maxTextLength {
-		text = truncate(text, maxTextLength)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Propose at most %d tags for the passage, choosing only from the vocabulary (one term a line).\n\n", r.MaxTags)
-	b.WriteString("<vocabulary>\n")
-	for _, v := range r.Vocabulary {
-		b.WriteString(v)
-		b.WriteByte('\n')
-	}
-	b.WriteString("</vocabulary>\n\n<passage>\n")
-	b.WriteString(text)
-	b.WriteString("\n</passage>")
-	return b.String()
-}
-
-// toolSchema is the input schema of propose_tags:
-// {tags: [{tag (one of the vocabulary), confidence 0..1}]}.
+// toolSchema is propose_tags' input schema as the Anthropic client takes it.
 func toolSchema(vocab []string, maxTags int) anthropic.ToolInputSchemaParam {
-	tag := map[string]any{"type": "string", "description": "A term of the vocabulary, spelt as listed."}
-	if len(vocab) > 0 {
-		tag["enum"] = vocab
-	}
-	return anthropic.ToolInputSchemaParam{
-		Properties: map[string]any{
-			"tags": map[string]any{
-				"type":     "array",
-				"maxItems": maxTags,
-				"items": map[string]any{
-					"type": "object",
-					"properties": map[string]any{
-						"tag": tag,
-						"confidence": map[string]any{"type": "number", "minimum": 0, "maximum": 1,
-							"description": "Probability, from 0 to 1, that an editor accepts the tag."},
-					},
-					"required":             []string{"tag", "confidence"},
-					"additionalProperties": false,
-				},
-			},
-		},
-		Required: []string{"tags"},
-	}
+	return anthropic.ToolInputSchemaParam{Properties: tagsProperties(vocab, maxTags), Required: tagsRequired}
 }

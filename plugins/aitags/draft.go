@@ -59,7 +59,7 @@ func (t *tagger) afterSave(ctx context.Context, h *sdk.Host, ev *sdk.Event) erro
 func (t *tagger) redraft(ctx context.Context, h *sdk.Host, a *sdk.ActionRun) (any, contenttypes.Diagnostics, error) {
 	cfg := t.active()
 	if cfg == nil {
-		return nil, nil, sdk.Conflict("tag drafting is off: the aitags plugin has no api_key secret (INKLING_PLUGIN_AITAGS_API_KEY)")
+		return nil, nil, sdk.Conflict("%s", t.idleReason())
 	}
 	e, err := h.GetEntry(ctx, a.EntryID, false)
 	if errors.Is(err, sdk.ErrNotFound) {

@@ -1,14 +1,20 @@
 // Package aitags is the AI tag drafting plugin: when a passage's text
-// changes, a job asks Anthropic's Messages API (through the official
-// anthropic-sdk-go client, with tool use for structured output) which tags
-// of the managed vocabulary describe it, and stores them, with their
+// changes, a job asks a model which tags of the managed vocabulary
+// describe it, and stores them, with their
 // confidence, as draft suggestions in the passage's tag_review for an
 // editor to review. It never touches the editor-accepted motifs, never
 // drops an editor's suggestions, and never blocks saving or publishing:
 // a failure is recorded on the passage (tag_review.status "failed") and
 // fails the job, which the host then lists among its failed jobs.
 //
-// Without the api_key secret the plugin is idle: its hooks do nothing.
+// The provider setting picks the model's API: Anthropic's Messages API
+// (the default, through the official anthropic-sdk-go client, with tool
+// use for structured output), or the Chat Completions API of OpenAI or of
+// a server compatible with it (through the official openai-go client, with
+// a forced function call).
+//
+// Without the selected provider's API key secret (api_key or
+// openai_api_key) the plugin is idle: its hooks do nothing.
 // See docs/integrations.md for the operator's view.
 package aitags
 
@@ -28,6 +34,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/plugins/sdk"
+	"github.com/openai/openai-go/v3"
 )
 
 // Name and Version of the plugin.
@@ -45,11 +52,19 @@ const (
 // Defaults of the settings.
 const (
 	DefaultTypes = "passage"
-	// DefaultModel is a current Claude model (claude-sonnet-4-5 reaches
-	// its end of life on 2026-11-30).
-	DefaultModel      = anthropic.ModelClaudeSonnet5_5
-	DefaultMaxTags    = 8
-	DefaultMaxRetries = 2
+	// DefaultModel is the default model of the anthropic provider, a
+	// current Claude model (claude-sonnet-4-5 reaches its end of life on
+	// 2026-11-30).
+	DefaultModel = anthropic.ModelClaudeSonnet5_5
+	// DefaultOpenAIModel is the default model of the openai provider: a
+	// current GPT model that takes reasoning_effort "none", without which
+	// OpenAI's Chat Completions refuses function tools for its reasoning
+	// models.
+	DefaultOpenAIModel = openai.ChatModelGPT6_1Terra
+	// DefaultReasoningEffort is the openai provider's reasoning_effort.
+	DefaultReasoningEffort = "none"
+	DefaultMaxTags         = 8
+	DefaultMaxRetries      = 2
 	// MaxAttempts is the draft_tags job's declared MaxAttempts: the host
 	// runs a job whose drafts fail transiently at most this often; the
 	// last attempt records the failure on the entry.
@@ -73,16 +88,44 @@ Never invent a tag that is not in the vocabulary, and answer only by calling the
 
 // Setting and secret keys.
 const (
-	SettingTypes      = "types"
-	SettingModel      = "model"
-	SettingPrompt     = "prompt"
-	SettingBaseURL    = "base_url"
-	SettingVocabulary = "vocabulary"
-	SettingMaxTags    = "max_tags"
-	SettingMaxRetries = "max_retries"
-	SecretAPIKey      = "api_key"
-	SecretBaseURL     = "base_url"
+	SettingProvider        = "provider"
+	SettingTypes           = "types"
+	SettingModel           = "model"
+	SettingPrompt          = "prompt"
+	SettingBaseURL         = "base_url"
+	SettingVocabulary      = "vocabulary"
+	SettingMaxTags         = "max_tags"
+	SettingMaxRetries      = "max_retries"
+	SettingReasoningEffort = "reasoning_effort"
+	// SecretAPIKey is the Anthropic API key (provider anthropic).
+	SecretAPIKey = "api_key"
+	// SecretOpenAIAPIKey is the API key of the OpenAI-compatible API
+	// (provider openai).
+	SecretOpenAIAPIKey = "openai_api_key"
+	SecretBaseURL      = "base_url"
 )
+
+// Providers: the values of the provider setting.
+const (
+	ProviderAnthropic = "anthropic"
+	ProviderOpenAI    = "openai"
+)
+
+// ReasoningEffortOmit, as the reasoning_effort setting, leaves
+// reasoning_effort out of the request (for servers that reject it).
+const ReasoningEffortOmit = "omit"
+
+// reasoningEfforts are the values of the reasoning_effort setting.
+var reasoningEfforts = []string{"none", "minimal", "low", "medium", "high", "xhigh", "max", ReasoningEffortOmit}
+
+// providers describe each provider: its API key secret and environment
+// variable, and an example base URL.
+var providers = map[string]struct {
+	secret, env, exampleURL string
+}{
+	ProviderAnthropic: {SecretAPIKey, "INKLING_PLUGIN_AITAGS_API_KEY", "https://api.anthropic.com"},
+	ProviderOpenAI:    {SecretOpenAIAPIKey, "INKLING_PLUGIN_AITAGS_OPENAI_API_KEY", "https://api.openai.com/v1"},
+}
 
 // Options configure the plugin beyond its settings; the zero value is what
 // Plugin uses.
@@ -90,8 +133,8 @@ type Options struct {
 	// Logger receives the plugin's own messages; nil logs text to stderr,
 	// which the host captures into its log.
 	Logger *slog.Logger
-	// HTTPClient is the client the Anthropic client sends with; nil uses
-	// a fresh http.Client.
+	// HTTPClient is the client the API client (Anthropic's or OpenAI's)
+	// sends with; nil uses a fresh http.Client.
 	HTTPClient *http.Client
 	// Now is the clock of drafted_at; nil is time.Now.
 	Now func() time.Time
@@ -126,7 +169,7 @@ func New(o Options) *sdk.Plugin {
 		Scopes:  []string{sdk.ScopeEntriesRead, sdk.ScopeEntriesWrite, sdk.ScopeJobsEnqueue},
 		Events:  []sdk.EventHook{{Event: sdk.AfterSave, Types: slices.Clone(o.Types), Func: t.afterSave}},
 		Jobs: []sdk.Job{{Kind: JobDraftTags, MaxAttempts: MaxAttempts, Timeout: JobTimeout, Run: t.draftTags,
-			Description: "Drafts tag suggestions for an entry with Claude and stores them in its tag_review."}},
+			Description: "Drafts tag suggestions for an entry with the configured model and stores them in its tag_review."}},
 		Actions: []sdk.Action{{Name: ActionRedraftTags, Label: "Redraft tags", Types: slices.Clone(o.Types),
 			Run: t.redraft}},
 		Configure: t.configure,
@@ -147,6 +190,8 @@ type tagger struct {
 
 // config is the plugin's configuration from its settings and secrets.
 type config struct {
+	// provider is ProviderAnthropic or ProviderOpenAI.
+	provider   string
 	types      []string
 	model      string
 	prompt     string
@@ -154,8 +199,13 @@ type config struct {
 	vocabulary []string // nil: the motifs of the entries
 	maxTags    int
 	maxRetries int
-	// drafter is nil when the plugin is idle (no API key).
+	// reasoningEffort is the openai provider's reasoning_effort ("": not
+	// sent).
+	reasoningEffort string
+	// drafter is nil when the plugin is idle (no API key, or scopes
+	// missing); idle then says why.
 	drafter drafter
+	idle    string
 }
 
 // handles reports whether the plugin drafts tags for entries of typ.
@@ -174,6 +224,16 @@ func (t *tagger) active() *config {
 	return t.cfg
 }
 
+// idleReason says why the plugin does not draft (for an action's answer).
+func (t *tagger) idleReason() string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.cfg == nil {
+		return "tag drafting is off: the aitags plugin is not configured"
+	}
+	return "tag drafting is off: " + t.cfg.idle
+}
+
 // configure reads the settings and secrets and builds the client. Without
 // an API key (or without the scopes it needs) the plugin stays idle.
 func (t *tagger) configure(ctx context.Context, h *sdk.Host) error {
@@ -185,7 +245,7 @@ func (t *tagger) configure(ctx context.Context, h *sdk.Host) error {
 	if diags.HasError() {
 		return diags
 	}
-	key := lookup(secrets, SecretAPIKey)
+	key := lookup(secrets, providers[cfg.provider].secret)
 	var missing []string
 	for _, s := range []string{sdk.ScopeEntriesRead, sdk.ScopeEntriesWrite, sdk.ScopeJobsEnqueue} {
 		if !h.HasScope(s) {
@@ -194,12 +254,19 @@ func (t *tagger) configure(ctx context.Context, h *sdk.Host) error {
 	}
 	switch {
 	case key == "":
-		t.log.Info("aitags is idle: no api_key secret (set INKLING_PLUGIN_AITAGS_API_KEY to draft tags)")
+		p := providers[cfg.provider]
+		cfg.idle = fmt.Sprintf("the aitags plugin (provider %s) has no %s secret (%s)", cfg.provider, p.secret, p.env)
+		t.log.Info(fmt.Sprintf("aitags is idle: no %s secret (set %s to draft tags)", p.secret, p.env), "provider", cfg.provider)
 	case len(missing) > 0:
+		cfg.idle = "the aitags plugin lacks the scopes " + strings.Join(missing, ", ")
 		t.log.Warn("aitags is idle: scopes not granted", "missing", strings.Join(missing, ","))
+	case cfg.provider == ProviderOpenAI:
+		cfg.drafter = newOpenAIChat(key, cfg, t.httpClient)
 	default:
 		cfg.drafter = newClaude(key, cfg, t.httpClient)
-		t.log.Info("aitags drafts tags", "model", cfg.model, "types", strings.Join(cfg.types, ","),
+	}
+	if cfg.drafter != nil {
+		t.log.Info("aitags drafts tags", "provider", cfg.provider, "model", cfg.model, "types", strings.Join(cfg.types, ","),
 			"vocabulary", vocabularySource(cfg))
 	}
 	t.mu.Lock()
@@ -220,11 +287,38 @@ func vocabularySource(cfg *config) string {
 func parseConfig(settings, secrets map[string]string, bound []string) (*config, contenttypes.Diagnostics) {
 	var diags contenttypes.Diagnostics
 	cfg := &config{
-		model:  strings.TrimSpace(settings[SettingModel]),
-		prompt: strings.TrimSpace(settings[SettingPrompt]),
+		provider: strings.ToLower(strings.TrimSpace(settings[SettingProvider])),
+		model:    strings.TrimSpace(settings[SettingModel]),
+		prompt:   strings.TrimSpace(settings[SettingPrompt]),
+	}
+	switch cfg.provider {
+	case "":
+		cfg.provider = ProviderAnthropic
+	case ProviderAnthropic, ProviderOpenAI:
+	default:
+		diags.AppendErrorf("settings."+SettingProvider, contenttypes.CodeInvalidChoice,
+			"provider must be %q or %q, got %q", ProviderAnthropic, ProviderOpenAI, settings[SettingProvider])
+		cfg.provider = ProviderAnthropic // to check the other settings
 	}
 	if cfg.model == "" {
 		cfg.model = DefaultModel
+		if cfg.provider == ProviderOpenAI {
+			cfg.model = DefaultOpenAIModel
+		}
+	}
+	effort := strings.ToLower(strings.TrimSpace(settings[SettingReasoningEffort]))
+	switch {
+	case effort != "" && cfg.provider != ProviderOpenAI:
+		diags.AppendErrorf("settings."+SettingReasoningEffort, contenttypes.CodeInvalidChoice,
+			"reasoning_effort applies to provider %q only; remove it, or set provider to %q", ProviderOpenAI, ProviderOpenAI)
+	case effort == "" && cfg.provider == ProviderOpenAI:
+		cfg.reasoningEffort = DefaultReasoningEffort
+	case effort == ReasoningEffortOmit:
+	case effort != "" && !slices.Contains(reasoningEfforts, effort):
+		diags.AppendErrorf("settings."+SettingReasoningEffort, contenttypes.CodeInvalidChoice,
+			"reasoning_effort must be one of %s, got %q", strings.Join(reasoningEfforts, ", "), settings[SettingReasoningEffort])
+	default:
+		cfg.reasoningEffort = effort
 	}
 	if cfg.prompt == "" {
 		cfg.prompt = DefaultPrompt
@@ -248,7 +342,7 @@ func parseConfig(settings, secrets map[string]string, bound []string) (*config, 
 		u, err := url.Parse(cfg.baseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			diags.AppendErrorf("settings."+SettingBaseURL, contenttypes.CodeInvalidFormat,
-				"base_url must be an http(s) URL such as https://api.anthropic.com, got %q", cfg.baseURL)
+				"base_url must be an http(s) URL such as %s, got %q", providers[cfg.provider].exampleURL, cfg.baseURL)
 		}
 	}
 	if v := settings[SettingVocabulary]; strings.TrimSpace(v) != "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/plugins/aitags/anthropicfake"
+	"github.com/inklingcms/inkling/plugins/aitags/openaifake"
 	"github.com/inklingcms/inkling/plugins/cslewis"
 	"github.com/inklingcms/inkling/plugins/protocol"
 	"github.com/inklingcms/inkling/plugins/sdk"
@@ -28,8 +29,11 @@ var clock = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 // env is a plugin served to an in-memory host that knows cslewis's types,
 // with a fake Anthropic API.
 type env struct {
-	h    *sdktest.Harness
-	api  *anthropicfake.Server
+	h   *sdktest.Harness
+	api *anthropicfake.Server
+	// oai is the fake OpenAI API of an env from newOpenAIEnv (api is nil
+	// then).
+	oai  *openaifake.Server
 	logs *syncBuffer
 }
 

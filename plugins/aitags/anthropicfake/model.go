@@ -45,9 +45,15 @@ func defaultReply(r *Request) Reply {
 // vocabulary term that occurs in the passage (as whole words, ignoring
 // case), in order of first occurrence, with confidences from
 // MatchConfidence down, then one guess with GuessConfidence.
-func Propose(r *Request) []Proposal {
-	vocab := Vocabulary(r)
-	text := strings.ToLower(Passage(r))
+func Propose(r *Request) []Proposal { return Tags(Vocabulary(r), Passage(r)) }
+
+// Tags is the default model's choice of tags from vocab for passage:
+// every term that occurs in the passage (as whole words, ignoring case),
+// in order of first occurrence, with confidences from MatchConfidence
+// down, then one guess with GuessConfidence (the first term that does not
+// occur). openaifake plays the same model.
+func Tags(vocab []string, passage string) []Proposal {
+	text := strings.ToLower(passage)
 	type hit struct {
 		term string
 		at   int
