@@ -1,25 +1,28 @@
 package substack
 
 import (
+	"fmt"
 	"html"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/microcosm-cc/bluemonday"
 )
 
 // maxExcerpt bounds the excerpt, as the article type does.
 const maxExcerpt = 1000
 
-// sanitizer cleans the HTML of feed items. Policies are safe for
-// concurrent use once built.
+// sanitizer cleans the HTML of feed items. Policies and the converter are
+// safe for concurrent use once built.
 type sanitizer struct {
 	body *bluemonday.Policy
 	text *bluemonday.Policy
+	md   *converter.Converter
 }
 
 func newSanitizer() *sanitizer {
-	return &sanitizer{body: bodyPolicy(), text: bluemonday.StrictPolicy()}
+	return &sanitizer{body: bodyPolicy(), text: bluemonday.StrictPolicy(), md: newMarkdownConverter()}
 }
 
 // bodyPolicy is stricter than bluemonday's UGC policy: text structure,
@@ -45,7 +48,11 @@ func bodyPolicy() *bluemonday.Policy {
 
 // bodyMarkdown sanitises the HTML of a post and converts it to markdown.
 func (s *sanitizer) bodyMarkdown(src string) (string, error) {
-	return toMarkdown(s.body.Sanitize(src))
+	md, err := s.md.ConvertString(s.body.Sanitize(src))
+	if err != nil {
+		return "", fmt.Errorf("converting the HTML body to markdown: %w", err)
+	}
+	return md, nil
 }
 
 // plainText reduces HTML (or text) to one line of plain text: tags
