@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 )
 
@@ -120,10 +121,15 @@ func retryableStatus(s int) bool {
 	return s == http.StatusRequestTimeout || s == http.StatusConflict || s == http.StatusTooManyRequests || s >= 500
 }
 
-// scrub removes key from a message, should anything echo it.
+// scrub removes key from a message, should anything echo it, and the
+// masked keys providers quote ("Incorrect API key provided: sk-ab***yz").
 func scrub(s, key string) string {
-	if key == "" {
-		return s
+	if key != "" {
+		s = strings.ReplaceAll(s, key, "[api key]")
 	}
-	return strings.ReplaceAll(s, key, "[api key]")
+	return maskedKey.ReplaceAllString(s, "[api key]")
 }
+
+// maskedKey matches a key as OpenAI-compatible providers quote it in a 401:
+// a key-like token with a run of asterisks in it.
+var maskedKey = regexp.MustCompile(`[A-Za-z0-9_\-]*\*{3,}[A-Za-z0-9_\-]*`)

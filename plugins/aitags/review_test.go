@@ -250,3 +250,18 @@ func TestParseConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestScrub(t *testing.T) {
+	cases := []struct{ in, key, want string }{
+		{"bad key sk-ant-123 here", "sk-ant-123", "bad key [api key] here"},
+		{"Incorrect API key provided: sk-proj-ab***********************yz12. You can find your API key at https://platform.openai.com.", "sk-other",
+			"Incorrect API key provided: [api key]. You can find your API key at https://platform.openai.com."},
+		{"rate limited, retry after 2s", "k", "rate limited, retry after 2s"},
+		{"no key configured", "", "no key configured"},
+	}
+	for _, tc := range cases {
+		if got := scrub(tc.in, tc.key); got != tc.want {
+			t.Errorf("scrub(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
