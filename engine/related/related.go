@@ -138,7 +138,7 @@ type pgRanker struct {
 const rankQuery = `SELECT t.entry_id,
 	cardinality(ARRAY(SELECT unnest(t.terms) INTERSECT SELECT unnest(?::text[]))) AS overlap
 FROM entry_terms AS t
-WHERE t.terms && ?::text[] AND t.type_key = ? AND t.field = ? AND t.entry_id <> ? %s
+WHERE t.terms && ?::text[] %s
 ORDER BY overlap DESC, t.entry_id ASC
 LIMIT ?`
 
@@ -147,19 +147,70 @@ func (r *pgRanker) Related(ctx context.Context, q Query) ([]Hit, error) {
 	if err != nil || len(terms) == 0 {
 		return []Hit{}, err
 	}
-	args := []any{pgdialect.Array(terms), pgdialect.Array(terms), q.Type, q.Field, q.Seed}
-	filter := ""
-	if q.FilterField != "" {
-		filter = "AND EXISTS (SELECT 1 FROM entry_index AS f WHERE f.entry_id = t.entry_id AND f.field = ? AND f.v_text IN (?))"
-		args = append(args, q.FilterField, bun.List(q.FilterValues))
-	}
-	args = append(args, q.Limit)
+	sql, args := pgRankSQL(q, terms)
 	out := []Hit{}
-	if err := r.db.NewRaw(fmt.Sprintf(rankQuery, filter), args...).Scan(ctx, &out); err != nil {
+	if err := r.db.NewRaw(sql, args...).Scan(ctx, &out); err != nil {
 		return nil, fmt.Errorf("error ranking related entries: %w", err)
 	}
 	return out, nil
 }
+
+// maxPairTerms bounds the seeds ranked pairs first (C(12,2) = 66 GIN
+// scans); larger seeds, and seeds of one term, use rankQuery alone.
+const maxPairTerms = 12
+
+// pgRankSQL is the ranking statement for q: the customer's query, ranked
+// pairs first. Every entry sharing two or more terms with the seed
+// contains one of the seed's term pairs, which the GIN index finds
+// (terms @> {a,b}) among far fewer rows than all entries sharing a term.
+// When those fill the page, every entry outside them shares at most one
+// term, so they are exactly the top of the full ranking; otherwise the
+// full overlap query (rankQuery) answers. The filter's EXISTS names the
+// type, so the (type_key, field, v_text, entry_id) index answers it.
+// Measured at 1,000,000 passages: p50 57 ms against 435 ms, p95 120 ms
+// against 706 ms (BenchmarkRelatedPostgresScale).
+func pgRankSQL(q Query, terms []string) (string, []any) {
+	arr := pgdialect.Array(terms)
+	cond := "AND t.type_key = ? AND t.field = ? AND t.entry_id <> ?"
+	condArgs := []any{q.Type, q.Field, q.Seed}
+	if q.FilterField != "" {
+		cond += " AND EXISTS (SELECT 1 FROM entry_index AS f WHERE f.type_key = t.type_key AND f.field = ? AND f.v_text IN (?) AND f.entry_id = t.entry_id)"
+		condArgs = append(condArgs, q.FilterField, bun.List(q.FilterValues))
+	}
+	full := fmt.Sprintf(rankQuery, cond)
+	fullArgs := append(append([]any{arr, arr}, condArgs...), q.Limit)
+	if len(terms) < 2 || len(terms) > maxPairTerms {
+		return full, fullArgs
+	}
+	var ors []string
+	var pairArgs []any
+	for i := range terms {
+		for j := i + 1; j < len(terms); j++ {
+			ors = append(ors, "t.terms @> ?::text[]")
+			pairArgs = append(pairArgs, pgdialect.Array([]string{terms[i], terms[j]}))
+		}
+	}
+	sql := `WITH c AS (SELECT t.entry_id, ` + overlapExpr + ` AS overlap FROM entry_terms AS t
+	WHERE (` + strings.Join(ors, " OR ") + `) ` + cond + `
+	ORDER BY overlap DESC, t.entry_id ASC LIMIT ?)
+SELECT entry_id, overlap FROM c WHERE (SELECT count(*) FROM c) >= ?
+UNION ALL
+(SELECT t.entry_id, ` + overlapExpr + ` AS overlap FROM entry_terms AS t
+	WHERE t.terms && ?::text[] ` + cond + ` AND (SELECT count(*) FROM c) < ?
+	ORDER BY overlap DESC, t.entry_id ASC LIMIT ?)
+ORDER BY overlap DESC, entry_id ASC`
+	args := append([]any{arr}, pairArgs...)
+	args = append(args, condArgs...)
+	args = append(args, q.Limit, q.Limit)
+	args = append(args, arr, arr)
+	args = append(args, condArgs...)
+	args = append(args, q.Limit, q.Limit)
+	return sql, args
+}
+
+// overlapExpr is the size of the intersection of an entry's terms with the
+// seed's (bound twice: once here, once in the && condition).
+const overlapExpr = `cardinality(ARRAY(SELECT unnest(t.terms) INTERSECT SELECT unnest(?::text[])))`
 
 // Explain returns PostgreSQL's plan of the ranking query for q (empty on
 // SQLite). With noSeqScan, sequential scans are disabled for the
@@ -177,7 +228,7 @@ func Explain(ctx context.Context, db *store.DB, q Query, terms []string, noSeqSc
 				return err
 			}
 		}
-		return tx.NewRaw("EXPLAIN "+fmt.Sprintf(rankQuery, ""), args...).Scan(ctx, &lines)
+		return tx.NewRaw("EXPLAIN "+fmt.Sprintf(rankQuery, "AND t.type_key = ? AND t.field = ? AND t.entry_id <> ?"), args...).Scan(ctx, &lines)
 	})
 	return strings.Join(lines, "\n"), err
 }
