@@ -62,7 +62,7 @@ func TestDefaultModelProposesVocabularyTerms(t *testing.T) {
 	if err := json.Unmarshal(block.Input, &input); err != nil {
 		t.Fatal(err)
 	}
-	want := []Proposal{{"Joy", 0.95}, {"longing", 0.9}, {"grace", GuessConfidence}}
+	want := []Proposal{{Tag: "Joy", Confidence: 0.95}, {Tag: "longing", Confidence: 0.9}, {Tag: "grace", Confidence: GuessConfidence}}
 	if len(input.Tags) != len(want) {
 		t.Fatalf("tags = %+v, want %+v", input.Tags, want)
 	}
@@ -90,7 +90,7 @@ func TestVocabularyFromUserText(t *testing.T) {
 	if got := strings.Join(Vocabulary(r), ","); got != "joy,myth" {
 		t.Errorf("Vocabulary = %q", got)
 	}
-	if got := Propose(r); len(got) != 2 || got[0] != (Proposal{"myth", MatchConfidence}) || got[1] != (Proposal{"joy", GuessConfidence}) {
+	if got := Propose(r); len(got) != 2 || got[0] != (Proposal{Tag: "myth", Confidence: MatchConfidence}) || got[1] != (Proposal{Tag: "joy", Confidence: GuessConfidence}) {
 		t.Errorf("Propose = %+v", got)
 	}
 }

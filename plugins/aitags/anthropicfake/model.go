@@ -1,30 +1,22 @@
 package anthropicfake
 
-import (
-	"encoding/json"
-	"regexp"
-	"slices"
-	"strings"
-)
+import "github.com/inklingcms/inkling/plugins/aitags/internal/fakemodel"
 
 // Proposal is one tag the fake model proposes.
-type Proposal struct {
-	Tag        string  `json:"tag"`
-	Confidence float64 `json:"confidence"`
-}
+type Proposal = fakemodel.Proposal
 
-// Confidences of the default model.
+// Confidences of the default model (see fakemodel).
 const (
 	// MatchConfidence is the confidence of the first vocabulary term found
 	// in the passage; later ones get MatchStep less each, down to
 	// MinMatchConfidence.
-	MatchConfidence    = 0.95
-	MatchStep          = 0.05
-	MinMatchConfidence = 0.5
+	MatchConfidence    = fakemodel.MatchConfidence
+	MatchStep          = fakemodel.MatchStep
+	MinMatchConfidence = fakemodel.MinMatchConfidence
 	// GuessConfidence is the confidence of the one guess: the first
 	// vocabulary term (in the vocabulary's order) that the passage does not
 	// contain.
-	GuessConfidence = 0.15
+	GuessConfidence = fakemodel.GuessConfidence
 )
 
 // defaultReply is the default model: it calls the forced tool (or the
@@ -45,57 +37,7 @@ func defaultReply(r *Request) Reply {
 // vocabulary term that occurs in the passage (as whole words, ignoring
 // case), in order of first occurrence, with confidences from
 // MatchConfidence down, then one guess with GuessConfidence.
-func Propose(r *Request) []Proposal { return Tags(Vocabulary(r), Passage(r)) }
-
-// Tags is the default model's choice of tags from vocab for passage:
-// every term that occurs in the passage (as whole words, ignoring case),
-// in order of first occurrence, with confidences from MatchConfidence
-// down, then one guess with GuessConfidence (the first term that does not
-// occur). openaifake plays the same model.
-func Tags(vocab []string, passage string) []Proposal {
-	text := strings.ToLower(passage)
-	type hit struct {
-		term string
-		at   int
-	}
-	var hits []hit
-	guess := ""
-	for _, term := range vocab {
-		at := wordIndex(text, strings.ToLower(term))
-		if at < 0 {
-			if guess == "" {
-				guess = term
-			}
-			continue
-		}
-		hits = append(hits, hit{term, at})
-	}
-	slices.SortStableFunc(hits, func(a, b hit) int { return a.at - b.at })
-	out := make([]Proposal, 0, len(hits)+1)
-	for i, h := range hits {
-		c := max(MatchConfidence-float64(i)*MatchStep, MinMatchConfidence)
-		out = append(out, Proposal{Tag: h.term, Confidence: round2(c)})
-	}
-	if guess != "" {
-		out = append(out, Proposal{Tag: guess, Confidence: GuessConfidence})
-	}
-	return out
-}
-
-func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
-
-// wordIndex returns where term occurs in text as whole words, or -1.
-func wordIndex(text, term string) int {
-	if term == "" {
-		return -1
-	}
-	re := regexp.MustCompile(`(^|[^\pL\pN])` + regexp.QuoteMeta(term) + `($|[^\pL\pN])`)
-	loc := re.FindStringIndex(text)
-	if loc == nil {
-		return -1
-	}
-	return loc[0]
-}
+func Propose(r *Request) []Proposal { return fakemodel.Tags(Vocabulary(r), Passage(r)) }
 
 // Vocabulary returns the vocabulary of r: the enum of tags[].tag in the
 // input schema of the tool the request forces (or its only tool), else the
@@ -106,51 +48,13 @@ func Vocabulary(r *Request) []string {
 		name = r.Tools[0].Name
 	}
 	if t, ok := r.Tool(name); ok {
-		var schema struct {
-			Properties struct {
-				Tags struct {
-					Items struct {
-						Properties struct {
-							Tag struct {
-								Enum []string `json:"enum"`
-							} `json:"tag"`
-						} `json:"properties"`
-					} `json:"items"`
-				} `json:"tags"`
-			} `json:"properties"`
-		}
-		if json.Unmarshal(t.InputSchema, &schema) == nil && len(schema.Properties.Tags.Items.Properties.Tag.Enum) > 0 {
-			return schema.Properties.Tags.Items.Properties.Tag.Enum
+		if vocab := fakemodel.VocabularyFromSchema(t.InputSchema); len(vocab) > 0 {
+			return vocab
 		}
 	}
-	var out []string
-	for line := range strings.SplitSeq(element(r.UserText(), "vocabulary"), "\n") {
-		if term := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- ")); term != "" {
-			out = append(out, term)
-		}
-	}
-	return out
+	return fakemodel.VocabularyFromText(r.UserText())
 }
 
 // Passage returns the passage of r: the <passage> element of the user's
 // text, else all of it.
-func Passage(r *Request) string {
-	text := r.UserText()
-	if p := element(text, "passage"); p != "" {
-		return p
-	}
-	return text
-}
-
-// element returns the content of the first <name>...</name> in text.
-func element(text, name string) string {
-	_, rest, ok := strings.Cut(text, "<"+name+">")
-	if !ok {
-		return ""
-	}
-	body, _, ok := strings.Cut(rest, "</"+name+">")
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(body)
-}
+func Passage(r *Request) string { return fakemodel.Passage(r.UserText()) }

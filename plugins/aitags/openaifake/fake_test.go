@@ -12,7 +12,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
-	"github.com/inklingcms/inkling/plugins/aitags/anthropicfake"
+	"github.com/inklingcms/inkling/plugins/aitags/internal/fakemodel"
 )
 
 const key = "sk-test-openai-key"
@@ -74,7 +74,7 @@ func TestDefaultModelCallsTheForcedFunction(t *testing.T) {
 	if err := json.Unmarshal([]byte(call.Function.Arguments), &args); err != nil {
 		t.Fatalf("arguments %q: %v", call.Function.Arguments, err)
 	}
-	want := []Proposal{{Tag: "Joy", Confidence: 0.95}, {Tag: "longing", Confidence: 0.9}, {Tag: "grace", Confidence: anthropicfake.GuessConfidence}}
+	want := []Proposal{{Tag: "Joy", Confidence: 0.95}, {Tag: "longing", Confidence: 0.9}, {Tag: "grace", Confidence: fakemodel.GuessConfidence}}
 	if !slices.Equal(args.Tags, want) {
 		t.Errorf("tags = %+v, want %+v", args.Tags, want)
 	}
