@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/inklingcms/inkling/engine/auth"
@@ -29,6 +30,8 @@ func mediaFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "media-max-bytes", Value: media.DefaultMaxBytes, Usage: "largest accepted media file", Sources: cli.EnvVars("INKLING_MEDIA_MAX_BYTES")},
 		&cli.StringFlag{Name: "media-types", Usage: "accepted content types, comma-separated (default: images, audio, mp4, pdf, text)",
 			Sources: cli.EnvVars("INKLING_MEDIA_TYPES")},
+		&cli.StringFlag{Name: "media-rendition-sizes", Value: "16,32,48,64,96,128,256,384,640,750,828,1080,1200,1920,2048,3840",
+			Usage: "the widths and heights renditions may have, comma-separated, or \"any\"", Sources: cli.EnvVars("INKLING_MEDIA_RENDITION_SIZES")},
 		&cli.StringFlag{Name: "s3-bucket", Usage: "store media in this S3 bucket instead of on local disk", Sources: cli.EnvVars("INKLING_S3_BUCKET")},
 		&cli.StringFlag{Name: "s3-region", Value: "us-east-1", Sources: cli.EnvVars("INKLING_S3_REGION")},
 		&cli.StringFlag{Name: "s3-endpoint", Usage: "URL of an S3-compatible service (empty: AWS)", Sources: cli.EnvVars("INKLING_S3_ENDPOINT")},
@@ -63,6 +66,15 @@ func openMedia(ctx context.Context, c *cli.Command, db *store.DB, authz *auth.Se
 		blobs = d
 	}
 	opts := media.Options{PublicBaseURL: c.String("media-base-url"), MaxBytes: c.Int64("media-max-bytes"), Invalidator: inv, Logger: log}
+	if v := c.String("media-rendition-sizes"); v != "" && v != "any" {
+		for _, s := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n < 1 || n > media.MaxRenditionSide {
+				return nil, fmt.Errorf("--media-rendition-sizes: %q is not a size from 1 to %d", s, media.MaxRenditionSide)
+			}
+			opts.RenditionSizes = append(opts.RenditionSizes, n)
+		}
+	}
 	if t := c.String("media-types"); t != "" {
 		for _, v := range strings.Split(t, ",") {
 			if v = strings.TrimSpace(v); v != "" {

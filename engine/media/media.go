@@ -88,6 +88,11 @@ type Options struct {
 	MaxBytes int64
 	// Types are the accepted content types (default DefaultTypes).
 	Types []string
+	// RenditionSizes, when set, are the only widths and heights renditions
+	// may have: the public rendition endpoint could otherwise be made to
+	// generate and store any number of sizes. Nil allows any size up to
+	// MaxRenditionSide.
+	RenditionSizes []int
 	// Invalidator, when set, is told the entry of a changed attachment.
 	Invalidator Invalidator
 	Logger      *slog.Logger

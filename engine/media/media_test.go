@@ -296,6 +296,19 @@ func TestMedia(t *testing.T) {
 			if _, err := svc.Rendition(ctx, keys["mp3"], media.Spec{Width: 10}); apperr.CodeOf(err) != apperr.Invalid {
 				t.Errorf("rendition of audio: %v", err)
 			}
+			// An allow-list of sizes bounds what the public endpoint can
+			// make the server generate.
+			limited := media.New(db, blobs, nil, media.Options{RenditionSizes: []int{64, 128}})
+			for _, tc := range []struct {
+				sp   media.Spec
+				path string
+			}{{media.Spec{Width: 64}, ""}, {media.Spec{Width: 64, Height: 128, Fit: media.FitCover}, ""}, {media.Spec{Width: 65}, "w"}, {media.Spec{Width: 64, Height: 100, Fit: media.FitCover}, "h"}} {
+				_, err := limited.Rendition(ctx, keys["png"], tc.sp)
+				e, _ := apperr.As(err)
+				if (tc.path == "") != (err == nil) || (tc.path != "" && (e == nil || len(e.Diagnostics.At(tc.path)) == 0)) {
+					t.Errorf("allow-list, %+v: %v", tc.sp, err)
+				}
+			}
 
 			// Attachments.
 			types := registry.New(db)

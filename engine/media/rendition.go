@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,7 +82,18 @@ type Rendition struct {
 // and storing it the first time. Later calls (on any instance) read the
 // stored record; concurrent first calls in one process generate it once.
 func (s *Service) Rendition(ctx context.Context, key string, sp Spec) (*Rendition, error) {
-	if d := sp.Check(); d.HasError() {
+	d := sp.Check()
+	if sizes := s.opts.RenditionSizes; len(sizes) > 0 {
+		for _, side := range []struct {
+			name string
+			v    int
+		}{{"w", sp.Width}, {"h", sp.Height}} {
+			if side.v != 0 && !slices.Contains(sizes, side.v) {
+				d.AppendErrorf(side.name, "unsupported_size", "%s must be one of %v", side.name, sizes)
+			}
+		}
+	}
+	if d.HasError() {
 		return nil, apperr.Validation("invalid rendition", d)
 	}
 	a, err := s.Get(ctx, key)
