@@ -219,7 +219,8 @@ func BuildOpenAPI(types []*registry.Type, endpoints []pluginhost.Endpoint, versi
 		WithDescription("Found (the default): Location is the rendition's URL (immutable; the redirect is cached for an hour)")})
 	rendition.Description = "Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h " +
 		"keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. " +
-		"Media keys and URLs come from entries' media fields and plugin endpoints."
+		"w and h must be among the server's rendition sizes (by default 16, 32, 48, 64, 96, 128, 256, 384, 640, 750, 828, 1080, 1200, " +
+		"1920, 2048, 3840; a 422 lists them). Media keys and URLs come from entries' media fields and plugin endpoints."
 	rendition.Parameters = openapi3.Parameters{pathParam("key", "media key"),
 		queryParam("w", "width in pixels", openapi3.NewIntegerSchema().WithMin(1).WithMax(4000)),
 		queryParam("h", "height in pixels", openapi3.NewIntegerSchema().WithMin(1).WithMax(4000)),

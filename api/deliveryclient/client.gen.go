@@ -569,7 +569,7 @@ type ClientInterface interface {
 
 	// MediaRendition A resized or cropped image
 	//
-	// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. Media keys and URLs come from entries' media fields and plugin endpoints.
+	// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. w and h must be among the server's rendition sizes (by default 16, 32, 48, 64, 96, 128, 256, 384, 640, 750, 828, 1080, 1200, 1920, 2048, 3840; a 422 lists them). Media keys and URLs come from entries' media fields and plugin endpoints.
 	//
 	// Corresponds with GET /api/v1/media/{key}/rendition (the `MediaRendition` operationId).
 	MediaRendition(ctx context.Context, key string, params *MediaRenditionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -641,7 +641,7 @@ func (c *Client) GetAuthor(ctx context.Context, idOrSlug string, params *GetAuth
 
 // MediaRendition A resized or cropped image
 //
-// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. Media keys and URLs come from entries' media fields and plugin endpoints.
+// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. w and h must be among the server's rendition sizes (by default 16, 32, 48, 64, 96, 128, 256, 384, 640, 750, 828, 1080, 1200, 1920, 2048, 3840; a 422 lists them). Media keys and URLs come from entries' media fields and plugin endpoints.
 //
 // Corresponds with GET /api/v1/media/{key}/rendition (the `MediaRendition` operationId).
 func (c *Client) MediaRendition(ctx context.Context, key string, params *MediaRenditionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1205,7 +1205,7 @@ type ClientWithResponsesInterface interface {
 
 	// MediaRenditionWithResponse A resized or cropped image
 	//
-	// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. Media keys and URLs come from entries' media fields and plugin endpoints.
+	// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. w and h must be among the server's rendition sizes (by default 16, 32, 48, 64, 96, 128, 256, 384, 640, 750, 828, 1080, 1200, 1920, 2048, 3840; a 422 lists them). Media keys and URLs come from entries' media fields and plugin endpoints.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1598,7 +1598,7 @@ func (c *ClientWithResponses) GetAuthorWithResponse(ctx context.Context, idOrSlu
 
 // MediaRenditionWithResponse A resized or cropped image
 //
-// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. Media keys and URLs come from entries' media fields and plugin endpoints.
+// Renditions are generated once per size and kept. fit=contain (default) fits the image inside w×h keeping its aspect ratio and never upscales; fit=cover fills w×h exactly, cropping around the image's focal point. w and h must be among the server's rendition sizes (by default 16, 32, 48, 64, 96, 128, 256, 384, 640, 750, 828, 1080, 1200, 1920, 2048, 3840; a 422 lists them). Media keys and URLs come from entries' media fields and plugin endpoints.
 //
 // Returns a wrapper object for the known response body format(s).
 //
