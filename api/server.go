@@ -26,6 +26,7 @@ import (
 	"github.com/inklingcms/inkling/engine/pluginhost"
 	"github.com/inklingcms/inkling/engine/preview"
 	"github.com/inklingcms/inkling/engine/registry"
+	"github.com/inklingcms/inkling/engine/related"
 	"github.com/inklingcms/inkling/engine/reporting"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/inklingcms/inkling/engine/webhooks"
@@ -40,16 +41,19 @@ type Deps struct {
 	Delivery *delivery.Service
 	Auth     *auth.Service
 	Workflow *workflow.Service
-	Preview  *preview.Signer     // nil: previews disabled
-	Webhooks *webhooks.Service   // nil: no webhooks
-	Cache    *cache.Cache        // response cache of published content; nil: none
-	Plugins  *pluginhost.Manager // plugin endpoints, actions and admin; nil: none
-	Media    *media.Service      // uploads, /media/ and renditions; nil: none
-	Jobs     *jobs.Jobs          // failed-job listing and retry; nil: none
-	Reporter *reporting.Reporter // Sentry: panics and 5xx; nil: none
-	JobsUI   http.Handler        // River UI, mounted at /admin/jobs for admins; nil: none
-	Log      *slog.Logger
-	Version  string
+	Preview  *preview.Signer   // nil: previews disabled
+	Webhooks *webhooks.Service // nil: no webhooks
+	Cache    *cache.Cache      // response cache of published content; nil: none
+	// RelatedIndex is the in-memory related ranker, reported by
+	// /api/admin/v1/system; nil: related entries are ranked in SQL.
+	RelatedIndex interface{ Stats() related.IndexStats }
+	Plugins      *pluginhost.Manager // plugin endpoints, actions and admin; nil: none
+	Media        *media.Service      // uploads, /media/ and renditions; nil: none
+	Jobs         *jobs.Jobs          // failed-job listing and retry; nil: none
+	Reporter     *reporting.Reporter // Sentry: panics and 5xx; nil: none
+	JobsUI       http.Handler        // River UI, mounted at /admin/jobs for admins; nil: none
+	Log          *slog.Logger
+	Version      string
 	// BodyLimit caps request bodies in bytes (default 4 MiB).
 	BodyLimit int
 	// CacheMaxAge and CacheStaleWhileRevalidate set Cache-Control on

@@ -28,6 +28,7 @@ import (
 	"github.com/inklingcms/inkling/engine/related"
 	"github.com/inklingcms/inkling/engine/reporting"
 	"github.com/inklingcms/inkling/engine/scheduler"
+	"github.com/inklingcms/inkling/engine/store"
 	"github.com/inklingcms/inkling/engine/webhooks"
 	"github.com/inklingcms/inkling/engine/workflow"
 	"github.com/urfave/cli/v3"
@@ -56,6 +57,8 @@ func serveCommand() *cli.Command {
 				Sources: cli.EnvVars("INKLING_CACHE_SIZE_MB")},
 			&cli.DurationFlag{Name: "cache-ttl", Value: 5 * time.Minute, Usage: "how long a cached response lives without invalidation",
 				Sources: cli.EnvVars("INKLING_CACHE_TTL")},
+			&cli.StringFlag{Name: "related-ranker", Value: "index", Usage: "how related entries are ranked: index (in memory, kept current) or sql (a query per request)",
+				Sources: cli.EnvVars("INKLING_RELATED_RANKER")},
 			&cli.StringFlag{Name: "plugins-dir", Usage: "directory of external plugins (executables named inkling-plugin-<name>)",
 				Sources: cli.EnvVars("INKLING_PLUGINS_DIR")},
 			&cli.DurationFlag{Name: "plugin-timeout", Value: 5 * time.Second, Usage: "deadline of a plugin hook or endpoint call",
@@ -149,8 +152,15 @@ func serve(ctx context.Context, c *cli.Command) error {
 	wf := workflow.New(db, authSvc, &workflow.Options{Events: bus})
 	dlv := delivery.New(db, types)
 
+	ranker, rankIndex, err := openRanker(c, db, types, log)
+	if err != nil {
+		return err
+	}
+	if rankIndex != nil {
+		defer rankIndex.Close()
+	}
 	plugins := pluginhost.New(pluginhost.Config{DB: db, Types: types, Delivery: dlv, Builtins: builtinCommands(),
-		Related: relatedService{Ranker: related.New(db, types), Service: dlv},
+		Related: relatedService{Ranker: ranker, Service: dlv},
 		Dir:     c.String("plugins-dir"), Logger: log, HostVersion: buildVersion(), CallTimeout: c.Duration("plugin-timeout")})
 	pjobs := pluginjobs.New(queue, plugins)
 	plugins.SetJobs(pjobs)
@@ -168,8 +178,15 @@ func serve(ctx context.Context, c *cli.Command) error {
 	pluginjobs.NewWorkflowTasks(queue, plugins, wf)
 
 	entryOpts := &entries.Options{PublishGate: wf, Events: bus, Scheduler: sched, Hooks: plugins}
+	var local localCaches
 	if respCache != nil {
-		entryOpts.Cache = respCache
+		local = append(local, respCache)
+	}
+	if rankIndex != nil {
+		local = append(local, rankIndex)
+	}
+	if len(local) > 0 {
+		entryOpts.Cache = local
 	}
 	ents := entries.New(db, types, authSvc, entryOpts)
 	sched.SetRunner(ents)
@@ -197,23 +214,24 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return fmt.Errorf("job queue UI: %w", err)
 	}
 	srv := api.New(api.Deps{
-		JobsUI:    jobsUI,
-		DB:        db,
-		Types:     types,
-		Entries:   ents,
-		Workflow:  wf,
-		Preview:   signer,
-		Webhooks:  hooks,
-		Cache:     respCache,
-		Plugins:   plugins,
-		Media:     mediaSvc,
-		Reporter:  reporter,
-		Jobs:      queue,
-		Delivery:  dlv,
-		Auth:      authSvc,
-		Log:       log,
-		Version:   buildVersion(),
-		BodyLimit: int(c.Int("body-limit")),
+		JobsUI:       jobsUI,
+		DB:           db,
+		Types:        types,
+		Entries:      ents,
+		Workflow:     wf,
+		Preview:      signer,
+		Webhooks:     hooks,
+		Cache:        respCache,
+		Plugins:      plugins,
+		RelatedIndex: rankIndexStats(rankIndex),
+		Media:        mediaSvc,
+		Reporter:     reporter,
+		Jobs:         queue,
+		Delivery:     dlv,
+		Auth:         authSvc,
+		Log:          log,
+		Version:      buildVersion(),
+		BodyLimit:    int(c.Int("body-limit")),
 	})
 	if role == "worker" {
 		log.Info("inkling worker running", "database", db.Location, "version", buildVersion())
@@ -260,6 +278,44 @@ func previewSigner(log *slog.Logger) (*preview.Signer, error) {
 		return nil, fmt.Errorf("INKLING_SECRET_KEY: %w", err)
 	}
 	return s, nil
+}
+
+// openRanker returns the related-entries ranker the configuration asks
+// for, and the in-memory index when it is that one (for the entries
+// service to tell it of this instance's publishes, and to Close).
+func openRanker(c *cli.Command, db *store.DB, types *registry.Registry, log *slog.Logger) (related.Ranker, *related.Index, error) {
+	switch name := c.String("related-ranker"); name {
+	case "index":
+		x := related.NewIndex(db, types, related.IndexOptions{Logger: log})
+		return x, x, nil
+	case "sql":
+		return related.New(db, types), nil, nil
+	default:
+		return nil, nil, fmt.Errorf("INKLING_RELATED_RANKER: %q is neither index nor sql", name)
+	}
+}
+
+// rankIndexStats is x for api.Deps, or a nil interface when the SQL
+// ranker is configured (a nil *related.Index in an interface is not nil).
+func rankIndexStats(x *related.Index) interface{ Stats() related.IndexStats } {
+	if x == nil {
+		return nil
+	}
+	return x
+}
+
+// localCaches tells every in-process consumer of change tags (the
+// response cache, the related index) of this instance's commits.
+type localCaches []entries.LocalCache
+
+func (l localCaches) InvalidateTags(ctx context.Context, tags ...string) error {
+	var errs []error
+	for _, c := range l {
+		if err := c.InvalidateTags(ctx, tags...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // relatedService serves the plugins' RelatedEntries: the engine's ranker

@@ -110,6 +110,12 @@ func EntryTag(id string) string { return "entry:" + id }
 // that publishing a new entry of the type invalidates its lists).
 func TypeTag(typeKey string) string { return "type:" + typeKey }
 
+// IndexTag is recorded when the set of indexed fields of a content type
+// changes and its entry_index rows are rebuilt: no response carries it,
+// but in-memory indexes built from entry_index (the related ranker's)
+// rebuild the type.
+func IndexTag(typeKey string) string { return "index:" + typeKey }
+
 // Stats are counters since New, plus a few gauges.
 type Stats struct {
 	Backend string `json:"backend"` // "memory" or "redis"

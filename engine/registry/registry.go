@@ -200,6 +200,9 @@ func (r *Registry) Register(ctx context.Context, ct contenttypes.ContentType, op
 			if _, err := projection.Rebuild(ctx, tx, &ct); err != nil {
 				return err
 			}
+			if err := cache.RecordTx(ctx, tx, cache.IndexTag(ct.Key)); err != nil {
+				return err
+			}
 		}
 		res.Changed = true
 		res.Type = &Type{ContentType: ct, Hash: hash, Version: version, Source: src, UpdatedAt: now}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,54 +30,44 @@ const benchPassagesEnv = "INKLING_BENCH_RELATED_PASSAGES"
 // passages for; percentiles are taken over them.
 const scaleSeeds = 200
 
-// BenchmarkRelatedPostgresScale measures the PostgreSQL ranker on a large
-// catalogue, uncached: INKLING_BENCH_RELATED_PASSAGES live passages (for
-// example 1000000), each with 3 to 7 distinct motifs drawn uniformly from
-// 200 (m000..m199) and one of four registers, as `inkling seed bench` makes
-// them. The rows are bulk-loaded with a few SQL statements straight into
-// entries, entry_terms and entry_index, exactly as the projection would
-// write them (the entries service would take hours at 1M), then VACUUM
-// ANALYZEd as autovacuum eventually would.
+// BenchmarkRelatedPostgresScale measures the related rankers on a large
+// PostgreSQL catalogue, uncached: INKLING_BENCH_RELATED_PASSAGES live
+// passages (for example 1000000), each with 3 to 7 distinct motifs drawn
+// uniformly from 200 (m000..m199) and one of four registers, as `inkling
+// seed bench` makes them. The rows are bulk-loaded with a few SQL
+// statements straight into entries, entry_terms and entry_index, exactly as
+// the projection would write them (the entries service would take hours at
+// 1M), then VACUUM ANALYZEd as autovacuum eventually would.
 //
 // One benchmark op is one sweep: one ranking (limit 20) for each of the 200
 // seeds, so ns/op is the time of 200 queries, and p50-ms/p95-ms/p99-ms are
 // percentiles of the single queries of all sweeps (with -benchtime 1x, one
-// sweep: 200 samples). Each sub-benchmark is one query shape, unfiltered
+// sweep: 200 samples). Each sub-benchmark is one ranker, unfiltered
 // ("all") and with a register filter on two registers ("register"):
 //
-//   - current: related.Ranker.Related, the production query (pairs first
-//     with a typed filter since this benchmark showed it faster: see
-//     pgRankSQL);
-//   - unnest-count: the full overlap query alone (the production query
-//     before pairs first), with a cheaper intersection size,
-//     (SELECT count(*) FROM unnest(t.terms) x WHERE x = ANY(seed));
-//   - pairs-topk: a two-phase exact top-k in one statement: first the
-//     passages sharing at least two terms with the seed (an OR of
-//     terms @> {a,b} over the seed's pairs, each a GIN bitmap scan); when
-//     that gives a full page it is the answer, since every other passage
-//     shares at most one term; otherwise the full overlap query runs;
-//   - pairs-topk-serial: pairs-topk with JIT and parallel workers off for
-//     the statement (serialSettings);
-//   - pairs-topk-serial-typed: that, with f.type_key in the filter's
-//     EXISTS (see shape.typedFilter).
+//   - sql: related.New, the SQL ranker (the customer's GIN-indexed
+//     overlap query, pairs first: see pgRankSQL), the baseline;
+//   - index: related.Index, the in-memory index servers use by default
+//     (built once before, as on a server's first query: its build time
+//     and heap are logged; every query must be answered from memory);
+//   - unnest-count: the customer's full overlap query alone (the
+//     production query before pairs first).
 //
-// Every alternative's 200 top-20 lists are compared with the production
-// ranker's (the benchmark fails on any difference); alternatives also
-// report their percentiles as ratios to current's from the same run.
-// Metrics overlap-rows (passages sharing ≥1 term with the seed: the rows
-// the production query ranks) and pair-rows (sharing ≥2: the rows
-// pairs-topk ranks) explain the costs. The load time and one EXPLAIN
-// ANALYZE per shape are logged (in full with -v).
+// Every ranker's 200 top-20 lists are compared with the first pass of the
+// SQL ranker (the benchmark fails on any difference); the others report
+// their percentiles as ratios to sql's from the same run. Metrics
+// overlap-rows (passages sharing ≥1 term with the seed) and pair-rows
+// (sharing ≥2) explain the SQL costs. The load time and one EXPLAIN
+// ANALYZE per SQL shape are logged (in full with -v).
 //
 // At 1M passages on 2 shared cores the load takes about 3 minutes and the
-// whole run about 25 (the production query's sweeps dominate: the
-// reference pass and current's own sweeps, about 4.5 minutes each):
+// whole run about 10:
 //
 //	INKLING_BENCH_RELATED_PASSAGES=1000000 INKLING_REQUIRE_SERVICES=1 \
 //	  go test -v -run '^$' -bench BenchmarkRelatedPostgresScale -benchtime 1x -timeout 60m ./engine/related
 //
-// -bench BenchmarkRelatedPostgresScale/pairs-topk runs only those shapes
-// (still checked against the production ranker, without the ratios).
+// -bench BenchmarkRelatedPostgresScale/index runs only the index (still
+// checked against the SQL ranker, without the ratios).
 func BenchmarkRelatedPostgresScale(b *testing.B) {
 	v := os.Getenv(benchPassagesEnv)
 	if v == "" {
@@ -141,22 +132,30 @@ func BenchmarkRelatedPostgresScale(b *testing.B) {
 		touched[name] = [2]float64{overlap / float64(len(qs)), pairs / float64(len(qs))}
 	}
 
+	// The in-memory index, built as a server builds it on the first query.
+	idx := related.NewIndex(db, types, related.IndexOptions{})
+	defer idx.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	if err := idx.WaitReady(ctx, "passage", "motifs", "register"); err != nil {
+		b.Fatal(err)
+	}
+	built := time.Since(t0)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.Logf("index of %d passages built in %s, holding %.0f MiB of heap", n, built.Round(time.Millisecond),
+		float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
+
 	shapes := []struct {
 		name string
 		rank func(context.Context, related.Query) ([]related.Hit, error)
 	}{
-		{"current", ranker.Related},
+		{"sql", ranker.Related},
+		{"index", idx.Related},
 		{"unnest-count", func(ctx context.Context, q related.Query) ([]related.Hit, error) {
 			return rankAlternative(ctx, db, q, shape{})
-		}},
-		{"pairs-topk", func(ctx context.Context, q related.Query) ([]related.Hit, error) {
-			return rankAlternative(ctx, db, q, shape{pairs: true})
-		}},
-		{"pairs-topk-serial", func(ctx context.Context, q related.Query) ([]related.Hit, error) {
-			return rankAlternative(ctx, db, q, shape{pairs: true, serial: true})
-		}},
-		{"pairs-topk-serial-typed", func(ctx context.Context, q related.Query) ([]related.Hit, error) {
-			return rankAlternative(ctx, db, q, shape{pairs: true, serial: true, typedFilter: true})
 		}},
 	}
 	baseline := map[string][3]float64{} // current's p50/p95/p99 per query set
@@ -189,11 +188,17 @@ func BenchmarkRelatedPostgresScale(b *testing.B) {
 				b.ReportMetric(p[2], "p99-ms")
 				b.ReportMetric(touched[set][0], "overlap-rows")
 				b.ReportMetric(touched[set][1], "pair-rows")
-				if s.name == "current" {
+				if s.name == "sql" {
 					baseline[set] = p
 				} else if base, ok := baseline[set]; ok {
-					b.ReportMetric(p[1]/base[1], "p95/current")
-					b.ReportMetric(p[0]/base[0], "p50/current")
+					b.ReportMetric(p[1]/base[1], "p95/sql")
+					b.ReportMetric(p[0]/base[0], "p50/sql")
+				}
+				if s.name == "index" {
+					if st := idx.Stats(); st.FromSQL != 0 {
+						b.Fatalf("the index handed %d queries to SQL", st.FromSQL)
+					}
+					return
 				}
 				if plan, err := explainAnalyze(ctx, db, s.name, qs[0]); err != nil {
 					b.Fatal(err)
@@ -282,23 +287,13 @@ func seedTerms(ctx context.Context, db bun.IDB, q related.Query) ([]string, erro
 // with INTERSECT.
 const overlapExpr = `(SELECT count(*) FROM unnest(t.terms) AS x WHERE x = ANY(?::text[]))::int`
 
-// maxPairTerms bounds the seeds pairs-topk handles (C(12,2) = 66 GIN
+// maxPairTerms bounds the seeds ranked pairs first (C(12,2) = 66 GIN
 // scans); larger seeds fall back to the overlap query.
 const maxPairTerms = 12
 
 // shape selects an alternative ranking statement.
 type shape struct {
-	pairs  bool // pairs-topk, otherwise unnest-count
-	serial bool // run with serialSettings
-	// typedFilter adds f.type_key to the filter's EXISTS, so that the
-	// (type_key, field, v_text, entry_id) index answers it, and the
-	// planner no longer misjudges field = 'register' AND v_text IN (…)
-	// over every type's rows (it guesses 81k rows of 500k at 1M).
-	typedFilter bool
-}
-
-func shapeOf(name string) shape {
-	return shape{pairs: strings.HasPrefix(name, "pairs-topk"), serial: strings.Contains(name, "-serial"), typedFilter: strings.HasSuffix(name, "-typed")}
+	pairs bool // pairs first (the production statement), otherwise unnest-count
 }
 
 // alternativeSQL returns an alternative ranking statement and its
@@ -309,10 +304,7 @@ func alternativeSQL(q related.Query, terms []string, sh shape) (string, []any) {
 	where := func() (string, []any) {
 		s := "AND t.type_key = ? AND t.field = ? AND t.entry_id <> ?"
 		args := []any{q.Type, q.Field, q.Seed}
-		if q.FilterField != "" && sh.typedFilter {
-			s += " AND EXISTS (SELECT 1 FROM entry_index AS f WHERE f.type_key = t.type_key AND f.field = ? AND f.v_text IN (?) AND f.entry_id = t.entry_id)"
-			args = append(args, q.FilterField, bun.List(q.FilterValues))
-		} else if q.FilterField != "" {
+		if q.FilterField != "" {
 			s += " AND EXISTS (SELECT 1 FROM entry_index AS f WHERE f.entry_id = t.entry_id AND f.field = ? AND f.v_text IN (?))"
 			args = append(args, q.FilterField, bun.List(q.FilterValues))
 		}
@@ -346,12 +338,6 @@ func alternativeSQL(q related.Query, terms []string, sh shape) (string, []any) {
 	return sql, args
 }
 
-// serialSettings turn off, for one transaction, what the planner picks
-// for these statements at 1M rows on cost alone: JIT compilation (tens of
-// ms per statement, more than the work) and parallel workers (whose
-// start-up a gated, never-executed branch still pays).
-const serialSettings = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
-
 // rankAlternative ranks like related.Ranker.Related (same seed checks),
 // with an alternative statement.
 func rankAlternative(ctx context.Context, db *store.DB, q related.Query, sh shape) ([]related.Hit, error) {
@@ -361,17 +347,7 @@ func rankAlternative(ctx context.Context, db *store.DB, q related.Query, sh shap
 	}
 	sql, args := alternativeSQL(q, terms, sh)
 	out := []related.Hit{}
-	if !sh.serial {
-		err = db.NewRaw(sql, args...).Scan(ctx, &out)
-	} else {
-		err = db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			if _, err := tx.ExecContext(ctx, serialSettings); err != nil {
-				return err
-			}
-			return tx.NewRaw(sql, args...).Scan(ctx, &out)
-		})
-	}
-	if err != nil {
+	if err := db.NewRaw(sql, args...).Scan(ctx, &out); err != nil {
 		return nil, fmt.Errorf("error ranking related entries: %w", err)
 	}
 	return out, nil
@@ -396,29 +372,16 @@ func rowsTouched(ctx context.Context, db *store.DB, q related.Query) (overlap, p
 }
 
 // explainAnalyze runs EXPLAIN (ANALYZE, BUFFERS) of the named shape's
-// ranking statement for q. The production statement is not exported, so for
-// "current" it is unnest-count's statement with the production overlap
-// expression swapped in.
+// ranking statement for q ("sql": the production statement, rebuilt here
+// as it is not exported; "unnest-count": the full overlap query).
 func explainAnalyze(ctx context.Context, db *store.DB, name string, q related.Query) (string, error) {
 	terms, err := seedTerms(ctx, db, q)
 	if err != nil || len(terms) == 0 {
 		return "", err
 	}
-	sh := shapeOf(name)
-	sql, args := alternativeSQL(q, terms, sh)
-	if name == "current" {
-		sql = strings.Replace(sql, overlapExpr, "cardinality(ARRAY(SELECT unnest(t.terms) INTERSECT SELECT unnest(?::text[])))", 1)
-	}
+	sql, args := alternativeSQL(q, terms, shape{pairs: name == "sql"})
 	var lines []string
-	err = db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if sh.serial {
-			if _, err := tx.ExecContext(ctx, serialSettings); err != nil {
-				return err
-			}
-		}
-		return tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS) "+sql, args...).Scan(ctx, &lines)
-	})
-	if err != nil {
+	if err := db.NewRaw("EXPLAIN (ANALYZE, BUFFERS) "+sql, args...).Scan(ctx, &lines); err != nil {
 		return "", fmt.Errorf("error explaining %s: %w", name, err)
 	}
 	return strings.Join(lines, "\n"), nil

@@ -70,9 +70,27 @@ func New(db *store.DB, types Types) Ranker {
 
 // check validates q and returns the seed's terms.
 func check(ctx context.Context, db bun.IDB, types Types, q *Query) ([]string, error) {
+	if err := validate(ctx, types, q); err != nil {
+		return nil, err
+	}
+	var live bool
+	if err := db.NewSelect().Table("entries").ColumnExpr("live").Where("id = ? AND type_key = ?", q.Seed, q.Type).Scan(ctx, &live); err != nil || !live {
+		return nil, apperr.New(apperr.NotFound, "no published %s %q", q.Type, q.Seed)
+	}
+	var terms []string
+	if err := db.NewSelect().Table("entry_index").Column("v_text").
+		Where("entry_id = ? AND field = ? AND v_text IS NOT NULL", q.Seed, q.Field).Scan(ctx, &terms); err != nil {
+		return nil, fmt.Errorf("error reading the seed's terms: %w", err)
+	}
+	return terms, nil
+}
+
+// validate checks q against its type (without reading entries) and sets
+// the default limit.
+func validate(ctx context.Context, types Types, q *Query) error {
 	t, err := types.Get(ctx, q.Type)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var diags contenttypes.Diagnostics
 	if f, ok := t.Field(q.Field); !ok || f.Kind != contenttypes.KindTags || !f.Indexed {
@@ -90,18 +108,9 @@ func check(ctx context.Context, db bun.IDB, types Types, q *Query) ([]string, er
 		diags.AppendErrorf("limit", contenttypes.CodeOutOfRange, "expected 1 to %d", MaxLimit)
 	}
 	if diags.HasError() {
-		return nil, apperr.Validation("invalid related query", diags)
+		return apperr.Validation("invalid related query", diags)
 	}
-	var live bool
-	if err := db.NewSelect().Table("entries").ColumnExpr("live").Where("id = ? AND type_key = ?", q.Seed, q.Type).Scan(ctx, &live); err != nil || !live {
-		return nil, apperr.New(apperr.NotFound, "no published %s %q", q.Type, q.Seed)
-	}
-	var terms []string
-	if err := db.NewSelect().Table("entry_index").Column("v_text").
-		Where("entry_id = ? AND field = ? AND v_text IS NOT NULL", q.Seed, q.Field).Scan(ctx, &terms); err != nil {
-		return nil, fmt.Errorf("error reading the seed's terms: %w", err)
-	}
-	return terms, nil
+	return nil
 }
 
 type sqliteRanker struct {

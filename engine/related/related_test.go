@@ -2,6 +2,7 @@ package related_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -51,11 +52,6 @@ func populate(t testing.TB, db *store.DB, n, vocab int) (*registry.Registry, []s
 	err := db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for i := 0; i < n; i++ {
 			id := fmt.Sprintf("p%05d", i)
-			e := &entries.Entry{ID: id, TypeKey: "passage", Title: id, DraftTitle: id, Slug: id, SlugScope: "type:passage",
-				Live: true, CreatedAt: now, UpdatedAt: now, FirstPublishedAt: &now, LastPublishedAt: &now}
-			if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
-				return err
-			}
 			seen := map[string]bool{}
 			var motifs []any
 			for j := 0; j < 2+r.IntN(6); j++ {
@@ -66,6 +62,15 @@ func populate(t testing.TB, db *store.DB, n, vocab int) (*registry.Registry, []s
 				}
 			}
 			v := contenttypes.Values{"register": registers[r.IntN(len(registers))], "motifs": motifs}
+			fields, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			e := &entries.Entry{ID: id, TypeKey: "passage", Title: id, DraftTitle: id, Slug: id, SlugScope: "type:passage",
+				Fields: fields, Live: true, CreatedAt: now, UpdatedAt: now, FirstPublishedAt: &now, LastPublishedAt: &now}
+			if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
+				return err
+			}
 			if err := projection.Write(ctx, tx, "passage", id, ct.IndexEntries(v)); err != nil {
 				return err
 			}

@@ -521,8 +521,10 @@ type RelatedHit struct {
 	Item    json.RawMessage
 }
 
-// Related ranks related entries with the engine's ranker (GIN-indexed
-// array overlap on PostgreSQL). Scope entries:read.
+// Related ranks related entries with the engine's ranker: an in-memory
+// term index by default, or SQL (a GIN-indexed array overlap on
+// PostgreSQL). Scope entries:read; a seed that is not published gives
+// ErrNotFound.
 func (h *Host) Related(ctx context.Context, p RelatedParams) ([]RelatedHit, error) {
 	c, err := h.rpc()
 	if err != nil {
