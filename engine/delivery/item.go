@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -68,6 +69,11 @@ func marshalJSON(v any) (json.RawMessage, error) {
 // appendJSONString appends s as a JSON string (encoding/json's escaping,
 // minus HTML escaping).
 func appendJSONString(b []byte, s string) []byte {
+	if plainJSON(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -79,6 +85,7 @@ func appendJSONString(b []byte, s string) []byte {
 // which come from the database as valid JSON (encoding/json would scan and
 // compact them again: the largest cost of rendering many items).
 func appendItem(b []byte, it *Item) []byte {
+	b = slices.Grow(b, 256+len(it.Fields))
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, it.ID)
 	b = append(b, `,"type":`...)
@@ -129,4 +136,17 @@ func (p *Page) JSON() []byte {
 	b = append(b, `,"limit":`...)
 	b = strconv.AppendInt(b, int64(p.Limit), 10)
 	return append(b, '}')
+}
+
+// plainJSON reports whether s can be written between quotes as it is:
+// printable ASCII without '"' or '\\' (ids, slugs, most titles). Anything
+// else (controls, non-ASCII, which encoding/json checks for invalid UTF-8
+// and U+2028/U+2029) takes the encoder.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

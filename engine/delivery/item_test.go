@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -42,6 +43,24 @@ func TestPageJSON(t *testing.T) {
 		_ = json.Unmarshal(b, &std)
 		if !reflect.DeepEqual(fast, std) {
 			t.Fatalf("fast %v\nstd  %v", fast, std)
+		}
+	}
+}
+
+// TestAppendJSONString: the plain fast path and the encoder agree with
+// encoding/json (without HTML escaping) byte for byte.
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain-slug_01", "Title with spaces & <tags>", `q"uote`, `back\slash`, "tab\there", "nl\n", "\x00\x1f\x7f",
+		"ünïcode", "line\u2028sep", "bad \xff utf8", "01a219e2-379e-7d17-b5f6-8cb7678914db"} {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		want := bytes.TrimRight(buf.Bytes(), "\n")
+		if got := appendJSONString([]byte("x"), s); !bytes.Equal(got, append([]byte("x"), want...)) {
+			t.Errorf("%q: got %s, want %s", s, got[1:], want)
 		}
 	}
 }
