@@ -4,7 +4,8 @@
 // process as `inkling plugin run cslewis`, and written against plugins/sdk
 // only — the engine knows nothing of passages.
 //
-// Still to come (see the C.S. Lewis issue): the related-passages ranker,
-// the mobile endpoints (/today, /passages/{id}/related, /works/{id}), audio
-// gating in responses, and the demo and benchmark seeds.
+// Its mobile endpoints are /today, /passages/{id}/related (ranked by the
+// engine through Host.Related) and /works/{id}, with audio gated by the
+// work's rights in every response; `inkling seed demo` and `seed bench`
+// load its data. docs/cslewis.md is the app developers' guide.
 package cslewis

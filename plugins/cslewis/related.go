@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,11 +49,6 @@ func relatedEndpoint() sdk.Endpoint {
 	}
 }
 
-type relatedItem struct {
-	Overlap int             `json:"overlap"`
-	Passage json.RawMessage `json:"passage"`
-}
-
 func related(ctx context.Context, h *sdk.Host, r *sdk.Request) (*sdk.Response, error) {
 	id := r.PathParam("id")
 	limit, err := r.QueryInt("limit", 20)
@@ -87,13 +83,49 @@ func related(ctx context.Context, h *sdk.Host, r *sdk.Request) (*sdk.Response, e
 	if err != nil {
 		return nil, err
 	}
-	items := make([]relatedItem, 0, len(hits))
 	// The ranking changes when the seed, a listed passage, or any passage
 	// (a newly published one may rank higher) changes.
 	tags := []string{id, "type:passage"}
 	for _, hit := range hits {
-		items = append(items, relatedItem{Overlap: hit.Overlap, Passage: hit.Item})
 		tags = append(tags, hit.ID)
 	}
-	return sdk.OK(map[string]any{"passage_id": id, "items": items}, tags...), nil
+	body, err := relatedBody(id, hits)
+	if err != nil {
+		return nil, err
+	}
+	return sdk.OK(body, tags...), nil
+}
+
+// relatedBody is {"items":[{"overlap":n,"passage":{…}},…],"passage_id":id}.
+// It is assembled around the host's rendered passages, which are JSON
+// already: encoding them again (json.Marshal compacts every
+// json.RawMessage) took about 40% of the plugin's CPU under load.
+func relatedBody(id string, hits []sdk.RelatedHit) (json.RawMessage, error) {
+	size := 64 + len(id)
+	for _, h := range hits {
+		size += 32 + len(h.Item)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, `{"items":[`...)
+	for i, h := range hits {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"overlap":`...)
+		b = strconv.AppendInt(b, int64(h.Overlap), 10)
+		b = append(b, `,"passage":`...)
+		if len(h.Item) == 0 {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, h.Item...)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `],"passage_id":`...)
+	quoted, err := json.Marshal(id)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, quoted...)
+	return append(b, '}'), nil
 }

@@ -394,6 +394,8 @@ func TestEndpoints(t *testing.T) {
 					return nil, &sdk.Error{Status: 503, Detail: "later"}
 				case "raw":
 					return &sdk.Response{Body: json.RawMessage(`{"raw":true}`), CacheTags: []string{"x"}}, nil
+				case "rawbad":
+					return &sdk.Response{Body: json.RawMessage(`{"raw":`)}, nil
 				case "slow":
 					select {
 					case <-ctx.Done():
@@ -462,6 +464,13 @@ func TestEndpoints(t *testing.T) {
 		})
 	}
 
+	t.Run("a raw body that is not JSON", func(t *testing.T) {
+		// Sent unchecked, as the host checks it (500); sdktest does too.
+		_, err := h.Get(t.Context(), "/notes/rawbad/related?register=a")
+		if err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+			t.Fatalf("got %v", err)
+		}
+	})
 	t.Run("the host's deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()

@@ -20,6 +20,7 @@
 package sdktest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -427,6 +428,10 @@ func (h *Harness) Endpoint(ctx context.Context, r Request) (*Response, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if st := resp.GetStatus(); st >= 200 && st < 300 && !json.Valid(resp.GetBody()) && len(bytes.TrimSpace(resp.GetBody())) > 0 {
+		// The host fails the request (500) on such a body.
+		return nil, fmt.Errorf("sdktest: %s %s returned a body that is not valid JSON (the host refuses it with a 500): %.80q", method, tmpl, resp.GetBody())
 	}
 	return &Response{
 		Status: int(resp.GetStatus()), Body: resp.GetBody(), CacheTags: resp.GetCacheTags(),
