@@ -48,5 +48,5 @@ PASSAGES ?= 20000
 DURATION ?= 10s
 bench:
 	@command -v wrk >/dev/null || (echo "installing wrk" && apt-get install -y -qq wrk)
-	$(GO) test -run '^$$' -bench . -benchmem ./api/ ./engine/cache/ ./engine/pluginhost/
+	$(GO) test -run '^$$' -bench . -benchmem ./api/ ./engine/cache/ ./engine/pluginhost/ ./engine/related/
 	$(GO) run ./cmd/inkling-bench -passages $(PASSAGES) -duration $(DURATION)
