@@ -82,6 +82,10 @@ const retryBuildAfter = 5 * time.Second
 // reloadBatch bounds the entry ids read per statement when applying changes.
 const reloadBatch = 500
 
+// bulkChange is the number of changed entries in one notification above
+// which the indexed types are rebuilt instead of the entries re-read.
+const bulkChange = 10_000
+
 // NewIndex returns an in-memory ranker over db. Nothing is read until the
 // first query; Close stops it.
 func NewIndex(db *store.DB, types Types, opts IndexOptions) *Index {
@@ -398,6 +402,24 @@ func (x *Index) InvalidateTags(ctx context.Context, tags ...string) error {
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	if len(ids) > bulkChange {
+		// A type-wide change (the registry re-rendering every entry):
+		// rebuilding in the background beats reading the entries one
+		// batch at a time while publishes wait on reloadMu.
+		x.mu.RLock()
+		keys := make([]string, 0, len(x.ready)+len(x.building))
+		for k := range x.ready {
+			keys = append(keys, k)
+		}
+		for k := range x.building {
+			keys = append(keys, k)
+		}
+		x.mu.RUnlock()
+		for _, k := range keys {
+			x.rebuild(k)
+		}
+		return nil
+	}
 	x.reloadMu.Lock()
 	defer x.reloadMu.Unlock()
 	return x.reloadLocked(ctx, ids)

@@ -325,3 +325,27 @@ func TestIndexRefresh(t *testing.T) {
 	}
 	assertAgree(t, db, related.New(db, types), ids, x)
 }
+
+// TestIndexBulkChange: a notification naming more entries than are worth
+// re-reading one batch at a time (the registry re-rendering a whole type)
+// rebuilds the index in the background instead, and returns at once.
+func TestIndexBulkChange(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.SQLite(t)
+	types, ids := populate(t, db, 100, 20)
+	x := related.NewIndex(db, types, related.IndexOptions{})
+	t.Cleanup(x.Close)
+	waitIndexed(t, x)
+	tags := make([]string, 0, 10_001)
+	for i := 0; i < 10_001; i++ {
+		tags = append(tags, cache.EntryTag(fmt.Sprintf("gone-%05d", i)))
+	}
+	if err := x.InvalidateTags(ctx, tags...); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the rebuild", func() bool {
+		st := x.Stats()
+		return len(st.Types) == 1 && st.Types[0].Builds == 2 && !st.Types[0].Building
+	})
+	assertAgree(t, db, related.New(db, types), ids, x)
+}
