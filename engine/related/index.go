@@ -27,12 +27,14 @@ import (
 // Queries the index cannot answer yet — while a type's index is being
 // built, for a seed it does not hold (published on another instance within
 // the last poll, or without terms, or not published at all) — are answered
-// by the SQL ranker, which ranks identically (TestRankersAgree).
+// by the SQL ranker, which ranks identically (TestIndexFollowsChanges,
+// TestIndexConcurrent).
 //
 // Freshness: this instance's own publishes are applied when they commit
 // (Index is the entries service's LocalCache); other instances' within one
 // relay poll (200 ms by default), through cache_invalidations. A type whose
-// indexed fields change (registry records cache.IndexTag) is rebuilt.
+// indexed fields change (registry records cache.IndexTag) is rebuilt, and
+// so is every type each IndexOptions.Refresh. See ADR 0016.
 type Index struct {
 	db       *store.DB
 	types    Types
@@ -664,6 +666,9 @@ func (ti *typeIndex) rank(q Query, pool *sync.Pool) (hits []Hit, ok bool) {
 			counts[d]++
 		}
 	}
+	// Ties go by entry id in byte order, as SQL's ORDER BY entry_id does
+	// for the engine's ids (lowercase UUIDs, which every collation orders
+	// alike).
 	better := func(a, b candidate) bool {
 		return a.n > b.n || a.n == b.n && ti.ids[a.doc] < ti.ids[b.doc]
 	}

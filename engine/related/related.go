@@ -4,11 +4,16 @@
 // indexed field — so plugins (the C.S. Lewis ranker) use it through the
 // Host service without the engine knowing their types.
 //
-// Two implementations rank identically (tested on random data):
+// Three implementations rank identically (tested on random data):
+//   - Index (index.go, the servers' default): an in-memory inverted index
+//     built from entry_index and kept current by the change records;
 //   - PostgreSQL: the customer's query, a GIN-indexed text[] overlap
 //     (terms && seed) ordered by the size of the intersection;
 //   - SQLite: counts of shared terms in the entry_index projection,
 //     served by its (type_key, field, v_text, entry_id) index.
+//
+// New returns the SQL ranker of the database's dialect; NewIndex the
+// in-memory one, which falls back to it.
 //
 // Ties are broken by entry id, ascending, so the order is deterministic.
 package related
