@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v3"
 	"github.com/inklingcms/inkling/api"
+	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/auth"
 	"github.com/inklingcms/inkling/engine/cache"
 	"github.com/inklingcms/inkling/engine/delivery"
@@ -233,6 +234,15 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Version:      buildVersion(),
 		BodyLimit:    int(c.Int("body-limit")),
 	})
+	if rankIndex != nil && role != "worker" {
+		// Build the related index now rather than on the first rankings
+		// (which SQL would answer meanwhile).
+		var cts []*contenttypes.ContentType
+		for _, t := range types.List() {
+			cts = append(cts, &t.ContentType)
+		}
+		rankIndex.Warm(cts)
+	}
 	if role == "worker" {
 		log.Info("inkling worker running", "database", db.Location, "version", buildVersion())
 		<-ctx.Done()

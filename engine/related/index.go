@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/inklingcms/inkling/contenttypes"
 	"github.com/inklingcms/inkling/engine/cache"
 	"github.com/inklingcms/inkling/engine/store"
 	"github.com/uptrace/bun"
@@ -194,6 +195,31 @@ func (x *Index) WaitReady(ctx context.Context, typeKey string, fields ...string)
 		case <-ctx.Done():
 			return fmt.Errorf("index of %s not ready: %w", typeKey, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// Warm starts building, in the background, the index of every type in
+// types that has an indexed tags field. Each index holds the type's
+// indexed tags fields and its indexed choice fields (the usual filters,
+// such as a register), so the first rankings after a start, filtered or
+// not, are answered from memory. Servers that answer requests call it
+// once their types are registered; other fields still load on first use.
+func (x *Index) Warm(types []*contenttypes.ContentType) {
+	for _, ct := range types {
+		var fields []string
+		tagged := false
+		for _, f := range ct.IndexedFields() {
+			switch f.Kind {
+			case contenttypes.KindTags:
+				tagged = true
+				fields = append(fields, f.Name)
+			case contenttypes.KindSelect:
+				fields = append(fields, f.Name)
+			}
+		}
+		if tagged {
+			x.ensure(ct.Key, fields)
 		}
 	}
 }

@@ -349,3 +349,28 @@ func TestIndexBulkChange(t *testing.T) {
 	})
 	assertAgree(t, db, related.New(db, types), ids, x)
 }
+
+// TestIndexWarm: warming builds, before any query, the index of each type
+// with an indexed tags field, holding its tags and choice fields, so the
+// first rankings (filtered too) come from memory.
+func TestIndexWarm(t *testing.T) {
+	db := testdb.SQLite(t)
+	types, ids := populate(t, db, 200, 20)
+	x := related.NewIndex(db, types, related.IndexOptions{})
+	t.Cleanup(x.Close)
+	passage, plain := noteType(), contenttypes.ContentType{Key: "page", Label: "Page", Fields: []contenttypes.Field{
+		{Name: "section", Kind: contenttypes.KindSelect, Indexed: true, Choices: []contenttypes.Choice{{Value: "a"}}}}}
+	x.Warm([]*contenttypes.ContentType{&passage, &plain})
+	eventually(t, "the warm build", func() bool {
+		st := x.Stats()
+		return len(st.Types) == 1 && st.Types[0].Ready
+	})
+	st := x.Stats()
+	if st.Types[0].Type != "passage" || !slices.Equal(st.Types[0].Fields, []string{"motifs", "register"}) || st.Types[0].Entries != 200 {
+		t.Fatalf("warmed: %+v", st.Types)
+	}
+	assertAgree(t, db, related.New(db, types), ids, x)
+	if st := x.Stats(); st.FromSQL != 0 {
+		t.Fatalf("%d rankings went to SQL after warming", st.FromSQL)
+	}
+}
