@@ -89,8 +89,8 @@ const reloadBatch = 500
 // which the indexed types are rebuilt instead of the entries re-read.
 const bulkChange = 10_000
 
-// NewIndex returns an in-memory ranker over db. Nothing is read until the
-// first query; Close stops it.
+// NewIndex returns an in-memory ranker over db. Nothing is read until Warm
+// or the first query; Close stops it.
 func NewIndex(db *store.DB, types Types, opts IndexOptions) *Index {
 	if opts.Poll <= 0 {
 		opts.Poll = 200 * time.Millisecond

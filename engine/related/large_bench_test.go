@@ -48,7 +48,7 @@ const scaleSeeds = 200
 //   - sql: related.New, the SQL ranker (the customer's GIN-indexed
 //     overlap query, pairs first: see pgRankSQL), the baseline;
 //   - index: related.Index, the in-memory index servers use by default
-//     (built once before, as on a server's first query: its build time
+//     (built once before, as a server builds it at start: its build time
 //     and heap are logged; every query must be answered from memory);
 //   - unnest-count: the customer's full overlap query alone (the
 //     production query before pairs first).
@@ -132,7 +132,7 @@ func BenchmarkRelatedPostgresScale(b *testing.B) {
 		touched[name] = [2]float64{overlap / float64(len(qs)), pairs / float64(len(qs))}
 	}
 
-	// The in-memory index, built as a server builds it on the first query.
+	// The in-memory index, built as a server builds it at start.
 	idx := related.NewIndex(db, types, related.IndexOptions{})
 	defer idx.Close()
 	var before, after runtime.MemStats
