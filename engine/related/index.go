@@ -288,7 +288,8 @@ func (x *Index) refreshLoop(ctx context.Context) {
 }
 
 // ensure starts building typeKey's index with fields (plus those it
-// already holds) unless that is under way or failed moments ago.
+// already holds) unless it holds them, a build is under way (which then
+// loads them too) or one failed moments ago.
 func (x *Index) ensure(typeKey string, fields []string) {
 	if err := x.start(); err != nil {
 		if last := x.lastWarn.Load(); time.Since(time.Unix(0, last)) > 30*time.Second && x.lastWarn.CompareAndSwap(last, time.Now().UnixNano()) {
@@ -307,6 +308,9 @@ func (x *Index) ensure(typeKey string, fields []string) {
 		return
 	}
 	if t, ok := x.failed[typeKey]; ok && time.Since(t) < retryBuildAfter {
+		return
+	}
+	if ti := x.ready[typeKey]; ti != nil && ti.holds(fields) {
 		return
 	}
 	want := slices.Clone(fields)
