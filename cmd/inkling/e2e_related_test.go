@@ -84,7 +84,7 @@ func TestE2ERelatedIndexTwoInstances(t *testing.T) {
 	}
 	want := related(sqlOnly)
 	for _, p := range []*proc{a, b} {
-		waitFor(t, "the index is built", func() bool {
+		waitUntil(t, "the index is built", 15*time.Second, func() bool {
 			types, _ := index(p)["types"].([]any)
 			return len(types) == 1 && types[0].(map[string]any)["ready"] == true && types[0].(map[string]any)["entries"].(float64) == 31
 		})
@@ -102,7 +102,7 @@ func TestE2ERelatedIndexTwoInstances(t *testing.T) {
 		t.Fatalf("a right after the publish: %s", got)
 	}
 	began := time.Now()
-	waitFor(t, "b ranks the new passage", func() bool { return strings.HasPrefix(related(b), "Every motif:4 ") })
+	waitUntil(t, "b ranks the new passage", 15*time.Second, func() bool { return strings.HasPrefix(related(b), "Every motif:4 ") })
 	t.Logf("another instance ranked a new passage %s after its publish", time.Since(began).Round(time.Millisecond))
 	want = related(sqlOnly)
 	if got := related(b); got != want {
@@ -128,7 +128,7 @@ func TestE2ERelatedIndexTwoInstances(t *testing.T) {
 	if n := entries(a); n != 31 {
 		t.Fatalf("a's index holds %v passages after the unpublish, want 31", n)
 	}
-	waitFor(t, "b's index drops the unpublished passage", func() bool { return entries(b) == 31 })
+	waitUntil(t, "b's index drops the unpublished passage", 15*time.Second, func() bool { return entries(b) == 31 })
 	if got, want := related(b), related(sqlOnly); got != want || strings.Contains(got, "Every motif") {
 		t.Fatalf("b %q, SQL %q", got, want)
 	}
@@ -136,16 +136,5 @@ func TestE2ERelatedIndexTwoInstances(t *testing.T) {
 		if code, m := p.call(t, "", "GET", "/api/v1/passages/"+top+"/related", nil); code != 404 {
 			t.Errorf("%s: related of an unpublished passage: %d %v", name, code, m)
 		}
-	}
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 15 s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

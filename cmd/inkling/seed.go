@@ -273,11 +273,11 @@ func (s *seeder) bench(ctx context.Context, w io.Writer, n, workers int) error {
 		title  string
 		fields map[string]any
 	}
-	todo := make(chan passage, workers)
+	drawn := make(chan passage, workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
-		defer close(todo)
+		defer close(drawn)
 		for i := 0; i < n; i++ {
 			p := passage{title: fmt.Sprintf("Passage %d", i), fields: map[string]any{
 				"work": works[s.rng.IntN(len(works))], "register": cslewis.Registers[s.rng.IntN(len(cslewis.Registers))],
@@ -285,7 +285,7 @@ func (s *seeder) bench(ctx context.Context, w io.Writer, n, workers int) error {
 				"body": []any{map[string]any{"type": "paragraph", "value": s.paragraph()},
 					map[string]any{"type": "quote", "value": map[string]any{"text": s.paragraph()}}}}}
 			select {
-			case todo <- p:
+			case drawn <- p:
 			case <-ctx.Done():
 				return
 			}
@@ -298,7 +298,7 @@ func (s *seeder) bench(ctx context.Context, w io.Writer, n, workers int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range todo {
+			for p := range drawn {
 				if _, err := s.publish(ctx, "passage", p.title, "", p.fields); err != nil {
 					errs <- err
 					cancel()

@@ -275,15 +275,25 @@ func (x *Index) refreshLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		x.mu.RLock()
-		keys := make([]string, 0, len(x.ready))
-		for k := range x.ready {
+		x.rebuildAll()
+	}
+}
+
+// rebuildAll rebuilds every type indexed or being indexed.
+func (x *Index) rebuildAll() {
+	x.mu.RLock()
+	keys := make([]string, 0, len(x.ready)+len(x.building))
+	for k := range x.ready {
+		keys = append(keys, k)
+	}
+	for k := range x.building {
+		if x.ready[k] == nil {
 			keys = append(keys, k)
 		}
-		x.mu.RUnlock()
-		for _, k := range keys {
-			x.rebuild(k)
-		}
+	}
+	x.mu.RUnlock()
+	for _, k := range keys {
+		x.rebuild(k)
 	}
 }
 
@@ -438,18 +448,7 @@ func (x *Index) InvalidateTags(ctx context.Context, tags ...string) error {
 		// A type-wide change (the registry re-rendering every entry):
 		// rebuilding in the background beats reading the entries one
 		// batch at a time while publishes wait on reloadMu.
-		x.mu.RLock()
-		keys := make([]string, 0, len(x.ready)+len(x.building))
-		for k := range x.ready {
-			keys = append(keys, k)
-		}
-		for k := range x.building {
-			keys = append(keys, k)
-		}
-		x.mu.RUnlock()
-		for _, k := range keys {
-			x.rebuild(k)
-		}
+		x.rebuildAll()
 		return nil
 	}
 	x.reloadMu.Lock()
