@@ -118,7 +118,16 @@ func TestWebhookDelivery(t *testing.T) {
 	if webhooks.Sign("whsec_wrong", time.Unix(ts, 0), body) == sig {
 		t.Fatal("a wrong secret gives the same signature")
 	}
-	ds, err := hooks.Deliveries(ctx, admin, wh.ID, 10)
+	// The delivery row is updated once the receiver's answer is back,
+	// a moment after the receiver saw the request.
+	var ds []webhooks.Delivery
+	for {
+		ds, err = hooks.Deliveries(ctx, admin, wh.ID, 10)
+		if err != nil || len(ds) != 1 || ds[0].Status != "retrying" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err != nil || len(ds) != 1 || ds[0].Status != "delivered" || ds[0].Attempts != 2 || *ds[0].ResponseCode != 200 {
 		t.Fatalf("deliveries: %+v %v", ds, err)
 	}
