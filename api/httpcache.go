@@ -1,12 +1,13 @@
 package api
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/gofiber/fiber/v3"
 )
 
@@ -18,10 +19,13 @@ const (
 )
 
 // etagOf is a strong validator: the same bytes give the same tag on every
-// instance.
+// instance. It is the 64-bit xxHash of the body: a tag only has to tell
+// versions of one URL apart, which 64 bits do, and SHA-256 of a 30 KB
+// related list was 4% of an uncached request's CPU.
 func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
-	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], xxhash.Sum64(body))
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:]) + `"`
 }
 
 // matchesETag implements If-None-Match (a list of tags, or *; weak

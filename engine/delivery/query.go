@@ -121,6 +121,7 @@ type Service struct {
 	types    *registry.Registry
 	renderer *contenttypes.Renderer // for previews (published entries are rendered at publish)
 	byID     byIDStmt
+	items    itemsStmts
 }
 
 // New returns a delivery Service.

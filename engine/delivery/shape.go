@@ -216,28 +216,3 @@ func checkShape(t *registry.Type, gq GetQuery) error {
 	}
 	return nil
 }
-
-// Items returns published entries of a type by id, rendered as the
-// delivery API returns them, in one query (ids not live are absent).
-func (s *Service) Items(ctx context.Context, typ string, ids []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	// By primary key only: with type_key and live in the WHERE clause,
-	// SQLite prefers the (type_key, live, …) index and reads every entry
-	// of the type. Type and liveness are checked here instead.
-	var rows []row
-	if err := s.db.NewSelect().TableExpr("entries AS e").Column(rowColumns...).ColumnExpr("e.live AS live").
-		Where("e.id IN (?)", bun.List(ids)).Scan(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("error loading %s entries: %w", typ, err)
-	}
-	for i := range rows {
-		if rows[i].TypeKey != typ || !rows[i].Live {
-			continue
-		}
-		it := rows[i].item()
-		out[rows[i].ID] = appendItem(nil, &it)
-	}
-	return out, nil
-}

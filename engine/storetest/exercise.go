@@ -43,6 +43,7 @@ func Exercise(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Changes", testChanges},
 		{"Search", testSearch},
 		{"PrivateFields", testPrivateFields},
+		{"Items", testItems},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
