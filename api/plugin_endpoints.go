@@ -101,6 +101,9 @@ func (s *Server) pluginEndpoint(c fiber.Ctx) error {
 	}
 	maxAge := time.Duration(ep.Spec.GetCacheMaxAgeSeconds()) * time.Second
 	fill := func(ctx context.Context) ([]byte, []string, error) {
+		if rl := ep.RelatedList(); rl != nil {
+			return s.relatedList(ctx, ep, rl, params, query)
+		}
 		resp, err := s.Plugins.Call(ctx, ep.Plugin, req)
 		if err != nil {
 			return nil, nil, err

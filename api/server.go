@@ -47,13 +47,16 @@ type Deps struct {
 	// RelatedIndex is the in-memory related ranker, reported by
 	// /api/admin/v1/system; nil: related entries are ranked in SQL.
 	RelatedIndex interface{ Stats() related.IndexStats }
-	Plugins      *pluginhost.Manager // plugin endpoints, actions and admin; nil: none
-	Media        *media.Service      // uploads, /media/ and renditions; nil: none
-	Jobs         *jobs.Jobs          // failed-job listing and retry; nil: none
-	Reporter     *reporting.Reporter // Sentry: panics and 5xx; nil: none
-	JobsUI       http.Handler        // River UI, mounted at /admin/jobs for admins; nil: none
-	Log          *slog.Logger
-	Version      string
+	// Ranker serves the related lists plugins declare
+	// (pluginv1.RelatedListSpec); nil: they answer 500.
+	Ranker   related.Ranker
+	Plugins  *pluginhost.Manager // plugin endpoints, actions and admin; nil: none
+	Media    *media.Service      // uploads, /media/ and renditions; nil: none
+	Jobs     *jobs.Jobs          // failed-job listing and retry; nil: none
+	Reporter *reporting.Reporter // Sentry: panics and 5xx; nil: none
+	JobsUI   http.Handler        // River UI, mounted at /admin/jobs for admins; nil: none
+	Log      *slog.Logger
+	Version  string
 	// BodyLimit caps request bodies in bytes (default 4 MiB).
 	BodyLimit int
 	// CacheMaxAge and CacheStaleWhileRevalidate set Cache-Control on

@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,11 +77,41 @@ func TestE2EBuiltinPlugin(t *testing.T) {
 		len(rel["items"].([]any)) != 1 {
 		t.Fatalf("related in devotional: %d %v", code, rel)
 	}
-	if code, _ := p.call(t, "", "GET", "/api/v1/passages/"+passage+"/related?register=nope", nil); code != 422 {
-		t.Fatalf("unknown register: %d", code)
+	// The host serves the declared list itself; client mistakes are
+	// problems naming the parameter, as when the plugin served it.
+	for _, bad := range []struct{ query, want string }{
+		{"/related?register=nope", `422 register:invalid_choice:unknown register "nope"; known: devotional, narrative, apologetic, letters, poetry`},
+		{"/related?limit=0", "422 limit:out_of_range:expected 1 to 50"},
+		{"/related?limit=51&register=letters", "422 limit:out_of_range:expected 1 to 50"},
+		{"/related?limit=ten&register=nope,letters", `422 limit:invalid_format:expected an integer, got "ten" register:invalid_choice:unknown register "nope"; known: devotional, narrative, apologetic, letters, poetry`},
+		{"/related?limit=1&limit=2", `422 limit:repeated_parameter:"limit" is given 2 times; give it once`},
+	} {
+		code, m := p.call(t, "", "GET", "/api/v1/passages/"+passage+bad.query, nil)
+		got := fmt.Sprint(code)
+		ds, _ := m["diagnostics"].([]any)
+		for _, d := range ds {
+			d := d.(map[string]any)
+			got += fmt.Sprintf(" %s:%s:%s", d["path"], d["code"], d["summary"])
+		}
+		if got != bad.want {
+			t.Errorf("%s: got %s, want %s", bad.query, got, bad.want)
+		}
 	}
-	if code, _ := p.call(t, "", "GET", "/api/v1/passages/nope/related", nil); code != 404 {
-		t.Fatalf("unknown passage: %d", code)
+	if code, m := p.call(t, "", "GET", "/api/v1/passages/nope/related", nil); code != 404 || m["detail"] != `no published passage "nope"` {
+		t.Fatalf("unknown passage: %d %v", code, m)
+	}
+	// The cached list follows publishes: a new passage sharing both
+	// motifs joins the first request's (cached) answer, tied with "Two
+	// shared" and ordered by id.
+	both := mk(map[string]any{"type": "passage", "title": "Both shared", "fields": map[string]any{"work": work, "register": "letters",
+		"motifs": []string{"choice", "heaven"}, "body": []any{map[string]any{"type": "paragraph", "value": "Both."}}}})
+	code, rel = p.call(t, "", "GET", "/api/v1/passages/"+passage+"/related", nil)
+	var order []string
+	for _, it := range rel["items"].([]any) {
+		order = append(order, fmt.Sprint(it.(map[string]any)["passage"].(map[string]any)["id"]))
+	}
+	if want := []string{min(both, two), max(both, two), one}; code != 200 || !slices.Equal(order, want) || rel["passage_id"] != passage {
+		t.Fatalf("related after a publish: %d %v, want %v", code, order, want)
 	}
 	mk(map[string]any{"type": "daily_drop", "title": "1 Dec", "fields": map[string]any{"date": "2026-12-01", "register": "narrative", "passage": passage}})
 	code, m := p.call(t, tok, "POST", "/api/admin/v1/entries", map[string]any{"type": "daily_drop", "title": "1 Dec again",

@@ -225,6 +225,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Cache:        respCache,
 		Plugins:      plugins,
 		RelatedIndex: rankIndexStats(rankIndex),
+		Ranker:       ranker,
 		Media:        mediaSvc,
 		Reporter:     reporter,
 		Jobs:         queue,

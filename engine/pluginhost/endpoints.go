@@ -16,6 +16,29 @@ type Endpoint struct {
 	Spec   *pluginv1.EndpointSpec
 }
 
+// RelatedList is a related list a plugin declares for the host to serve
+// (pluginv1.RelatedListSpec, in engine terms; see ADR 0017).
+type RelatedList struct {
+	Type, Field              string
+	SeedParam                string
+	FilterField, FilterParam string
+	LimitParam               string
+	DefaultLimit, MaxLimit   int
+	ItemKey, SeedKey         string
+}
+
+// RelatedList returns the related list the endpoint declares; nil when the
+// plugin handles the endpoint itself.
+func (e *Endpoint) RelatedList() *RelatedList {
+	r := e.Spec.GetRelated()
+	if r == nil {
+		return nil
+	}
+	return &RelatedList{Type: r.GetType(), Field: r.GetField(), SeedParam: r.GetSeedParam(),
+		FilterField: r.GetFilterField(), FilterParam: r.GetFilterParam(), LimitParam: r.GetLimitParam(),
+		DefaultLimit: int(r.GetDefaultLimit()), MaxLimit: int(r.GetMaxLimit()), ItemKey: r.GetItemKey(), SeedKey: r.GetSeedKey()}
+}
+
 // Endpoints returns the endpoints of the active plugins, by plugin name and
 // declaration order.
 func (m *Manager) Endpoints() []Endpoint {

@@ -230,7 +230,7 @@ func compile(p *Plugin) (*compiled, contenttypes.Diagnostics) {
 	for i := range p.Endpoints {
 		ep := &p.Endpoints[i]
 		at := fmt.Sprintf("endpoints[%d]", i)
-		r, spec := c.endpoint(at, ep)
+		r, spec := c.endpoint(at, ep, out.types)
 		if r == nil {
 			continue
 		}
@@ -341,14 +341,17 @@ func (ep *Endpoint) methodOrGet() string {
 
 // endpoint checks one endpoint and returns its route and spec (nil when
 // unusable).
-func (c *checker) endpoint(at string, ep *Endpoint) (*route, *pluginv1.EndpointSpec) {
+func (c *checker) endpoint(at string, ep *Endpoint, types map[string]*contenttypes.ContentType) (*route, *pluginv1.EndpointSpec) {
 	n := len(c.diags)
 	r := &route{ep: ep, method: ep.methodOrGet()}
 	if r.method != http.MethodGet {
 		c.errorf(at+".method", "method %q is not supported; delivery endpoints are read-only (GET)", ep.Method)
 	}
-	if ep.Handle == nil {
-		c.errorf(at+".handle", "endpoint %s has no Handle", ep.Path)
+	switch {
+	case ep.Handle == nil && ep.Related == nil:
+		c.errorf(at+".handle", "endpoint %s has neither Handle nor Related", ep.Path)
+	case ep.Handle != nil && ep.Related != nil:
+		c.errorf(at+".related", "endpoint %s has both Handle and Related; the host serves a Related endpoint itself, so drop Handle", ep.Path)
 	}
 	if ep.CacheMaxAge < 0 || ep.CacheMaxAge%time.Second != 0 {
 		c.errorf(at+".cache_max_age", "CacheMaxAge must be 0 or a whole number of seconds, got %s", ep.CacheMaxAge)
@@ -396,8 +399,19 @@ func (c *checker) endpoint(at string, ep *Endpoint) (*route, *pluginv1.EndpointS
 		spec.ResponseSchemaJson = raw
 	}
 
+	params := ep.Params
+	if ep.Related != nil {
+		spec.Related = c.relatedList(at+".related", ep, pathParams, types)
+		if spec.Related != nil && len(params) == 0 {
+			params = relatedParams(spec.Related)
+		}
+		if spec.Related != nil && ep.ResponseSchema == nil {
+			spec.ResponseSchemaJson, _ = json.Marshal(relatedSchema(spec.Related))
+		}
+	}
+
 	seen := map[string]bool{}
-	for j, prm := range ep.Params {
+	for j, prm := range params {
 		pat := at + ".params[" + strconv.Itoa(j) + "]"
 		if prm.In == "" {
 			prm.In = InQuery

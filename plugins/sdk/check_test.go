@@ -24,6 +24,12 @@ func TestCheckAcceptsTheBasePlugin(t *testing.T) {
 	}
 }
 
+// relatedOnly turns the base plugin's endpoint into a related list.
+func relatedOnly(p *sdk.Plugin, rl sdk.RelatedList) {
+	p.Endpoints[0].Handle = nil
+	p.Endpoints[0].Related = &rl
+}
+
 func TestCheck(t *testing.T) {
 	handle := func(context.Context, *sdk.Host, *sdk.Request) (*sdk.Response, error) { return nil, nil }
 	job := func(context.Context, *sdk.Host, *sdk.JobRun) error { return nil }
@@ -72,7 +78,46 @@ func TestCheck(t *testing.T) {
 			p.Endpoints = append(p.Endpoints, sdk.Endpoint{Path: "/notes/{note}/related", Handle: handle})
 		}, "endpoints[1].path", "collides with endpoints[0]"},
 		{"POST endpoint", func(p *sdk.Plugin) { p.Endpoints[0].Method = "POST" }, "endpoints[0].method", "read-only"},
-		{"endpoint without handle", func(p *sdk.Plugin) { p.Endpoints[0].Handle = nil }, "endpoints[0].handle", "no Handle"},
+		{"endpoint without handle", func(p *sdk.Plugin) { p.Endpoints[0].Handle = nil }, "endpoints[0].handle", "neither Handle nor Related"},
+		{"handle and related", func(p *sdk.Plugin) {
+			p.Endpoints[0].Related = &sdk.RelatedList{Type: "note", Field: "tags"}
+		}, "endpoints[0].related", "drop Handle"},
+		{"related without type", func(p *sdk.Plugin) { relatedOnly(p, sdk.RelatedList{Field: "tags"}) }, "endpoints[0].related.type", "missing"},
+		{"related by a field that is not tags", func(p *sdk.Plugin) { relatedOnly(p, sdk.RelatedList{Type: "note", Field: "rating"}) },
+			"endpoints[0].related.field", "indexed tags field"},
+		{"related by an unknown field", func(p *sdk.Plugin) { relatedOnly(p, sdk.RelatedList{Type: "note", Field: "topics"}) },
+			"endpoints[0].related.field", "no field \"topics\""},
+		{"related filter on an unindexed field", func(p *sdk.Plugin) {
+			relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", FilterField: "body"})
+		}, "endpoints[0].related.filter_field", "must be indexed"},
+		{"related filter param without field", func(p *sdk.Plugin) {
+			relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", FilterParam: "kind"})
+		}, "endpoints[0].related.filter_param", "without a filter field"},
+		{"related seed not in path", func(p *sdk.Plugin) {
+			relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", SeedParam: "note"})
+		}, "endpoints[0].related.seed_param", "does not appear"},
+		{"related seed ambiguous", func(p *sdk.Plugin) {
+			relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags"})
+			p.Endpoints[0].Path = "/books/{book}/notes/{id}/related"
+		}, "endpoints[0].related.seed_param", "has 2 parameters"},
+		{"related limit over 50", func(p *sdk.Plugin) { relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", MaxLimit: 51}) },
+			"endpoints[0].related.max_limit", "1 to 50"},
+		{"related default over max", func(p *sdk.Plugin) {
+			relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", DefaultLimit: 30, MaxLimit: 10})
+		}, "endpoints[0].related.default_limit", "1 to MaxLimit (10)"},
+		{"related limit param is the path's", func(p *sdk.Plugin) {
+			relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", LimitParam: "id"})
+		}, "endpoints[0].related.limit_param", "also a path parameter"},
+		{"related filter and limit share a param", func(p *sdk.Plugin) {
+			relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", FilterField: "rating", FilterParam: "n", LimitParam: "n"})
+		}, "endpoints[0].related.filter_param", "both use"},
+		{"related item key items", func(p *sdk.Plugin) { relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", ItemKey: "items"}) },
+			"endpoints[0].related.item_key", "list itself"},
+		{"related bad seed key", func(p *sdk.Plugin) { relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", SeedKey: "seed id"}) },
+			"endpoints[0].related.seed_key", "invalid"},
+		{"related same keys", func(p *sdk.Plugin) {
+			relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", ItemKey: "note", SeedKey: "note"})
+		}, "endpoints[0].related.seed_key", "both \"note\""},
 		{"path param not in path", func(p *sdk.Plugin) {
 			p.Endpoints[0].Params = []sdk.Param{{Name: "slug", In: sdk.InPath}}
 		}, "endpoints[0].params[0].name", "does not appear"},

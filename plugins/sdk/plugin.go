@@ -230,8 +230,60 @@ type Endpoint struct {
 	// Handle serves a request. Return a client error as an [*Error]
 	// ([NotFound], [BadRequest], [Invalid], ...): it becomes a problem
 	// response with that status. Any other error is a 500.
+	// Exactly one of Handle and Related is set.
 	Handle func(ctx context.Context, h *Host, r *Request) (*Response, error)
+	// Related declares an endpoint that the host serves itself, with no
+	// round trip to the plugin: see [RelatedList].
+	Related *RelatedList
 }
+
+// RelatedList declares a "related entries" endpoint served by the host:
+// the published entries of Type sharing the most values of its indexed
+// tags field Field with the entry named by the path parameter SeedParam,
+// most shared first, ties by id (the ranking of [Host.Related]), each
+// rendered as the delivery API renders it. The body is
+//
+//	{"items":[{"overlap":2,"<ItemKey>":{"id":…,"fields":{…}}},…],"<SeedKey>":"<seed id>"}
+//
+// The host validates the query: a limit that is not an integer from 1 to
+// MaxLimit, or a filter value that is not one of FilterField's choices, is
+// a 422 naming the parameter; an unknown or unpublished seed is a 404.
+// Responses are cached (Endpoint.CacheMaxAge) and dropped when the seed, a
+// listed entry or any entry of Type is published or unpublished.
+//
+// Declaring the endpoint rather than handling it saves two gRPC calls and
+// a copy of every rendered entry per request: on the C.S. Lewis plugin's
+// "dive deeper" list it is the difference measured in docs/cslewis.md.
+// Parameters and a response schema are documented in OpenAPI
+// automatically unless Endpoint.Params or Endpoint.ResponseSchema are set.
+type RelatedList struct {
+	Type  string // content type of the seed and of the results
+	Field string // an indexed tags field of Type
+	// SeedParam is the path parameter with the seed id; empty means the
+	// path's only parameter.
+	SeedParam string
+	// FilterField, when set, is an indexed field of Type whose value must
+	// be one of the comma-separated values of the query parameter
+	// FilterParam (default: FilterField's name) when it is given.
+	FilterField string
+	FilterParam string
+	// LimitParam is the query parameter giving the page size (default
+	// "limit"), DefaultLimit its default (20) and MaxLimit its largest
+	// value (default and at most 50).
+	LimitParam   string
+	DefaultLimit int
+	MaxLimit     int
+	// ItemKey is the key of each rendered entry (default "entry"), SeedKey
+	// the key of the seed id (default "seed_id").
+	ItemKey string
+	SeedKey string
+}
+
+// Limits of a [RelatedList] page.
+const (
+	RelatedDefaultLimit = 20
+	RelatedMaxLimit     = 50
+)
 
 // Parameter locations.
 const (

@@ -131,6 +131,10 @@ func (s *server) HandleEndpoint(ctx context.Context, req *pluginv1.EndpointReque
 	}
 
 	what := fmt.Sprintf("endpoint %s %s", method, req.GetPath())
+	if rt.ep.Related != nil {
+		// A host that knows RelatedListSpec never calls here.
+		return nil, status.Errorf(codes.Unimplemented, "%s is a related list, which the host serves itself; this host does not (it predates RelatedListSpec): upgrade Inkling", what)
+	}
 	var resp *Response
 	err := s.safely(what, func() (err error) {
 		resp, err = rt.ep.Handle(ctx, s.host, r)

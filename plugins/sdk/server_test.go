@@ -77,6 +77,47 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
+// TestMetadataRelatedList: a declared related list travels with its
+// defaults filled in and documents its parameters and body in OpenAPI; the
+// plugin never serves it itself.
+func TestMetadataRelatedList(t *testing.T) {
+	p := basePlugin()
+	relatedOnly(p, sdk.RelatedList{Type: "note", Field: "tags", FilterField: "rating", ItemKey: "note"})
+	h := sdktest.New(t, p, nil)
+	md, err := h.Client.GetMetadata(t.Context(), &pluginv1.GetMetadataRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := md.GetEndpoints()[0]
+	rl := ep.GetRelated()
+	got := fmt.Sprintf("%s %s seed=%s filter=%s/%s limit=%s %d..%d keys=%s,%s", rl.GetType(), rl.GetField(), rl.GetSeedParam(),
+		rl.GetFilterField(), rl.GetFilterParam(), rl.GetLimitParam(), rl.GetDefaultLimit(), rl.GetMaxLimit(), rl.GetItemKey(), rl.GetSeedKey())
+	if want := "note tags seed=id filter=rating/rating limit=limit 20..50 keys=note,seed_id"; got != want {
+		t.Errorf("spec: got %s, want %s", got, want)
+	}
+	var params []string
+	for _, prm := range ep.GetParams() {
+		params = append(params, fmt.Sprintf("%s:%s:%t:%s", prm.GetName(), prm.GetIn(), prm.GetRequired(), prm.GetSchemaJson()))
+	}
+	wantParams := []string{`id:path:true:{"type":"string"}`, `rating:query:false:{"type":"string"}`,
+		`limit:query:false:{"default":20,"maximum":50,"minimum":1,"type":"integer"}`}
+	if !slices.Equal(params, wantParams) {
+		t.Errorf("params: got %v, want %v", params, wantParams)
+	}
+	var schema struct {
+		Required   []string                   `json:"required"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(ep.GetResponseSchemaJson(), &schema); err != nil || !slices.Equal(schema.Required, []string{"seed_id", "items"}) ||
+		!strings.Contains(string(schema.Properties["items"]), `"note"`) {
+		t.Errorf("response schema: %s (%v)", ep.GetResponseSchemaJson(), err)
+	}
+	_, err = h.Client.HandleEndpoint(t.Context(), &pluginv1.EndpointRequest{Method: "GET", Path: "/notes/{id}/related", PathParams: map[string]string{"id": "n1"}})
+	if status.Code(err) != codes.Unimplemented || !strings.Contains(err.Error(), "the host serves itself") {
+		t.Errorf("HandleEndpoint: got %v, want Unimplemented", err)
+	}
+}
+
 func TestSchema(t *testing.T) {
 	h := sdktest.New(t, basePlugin(), nil)
 	types, err := h.Schema(t.Context())

@@ -822,8 +822,11 @@ type EndpointSpec struct {
 	Params             []*ParamSpec           `protobuf:"bytes,5,rep,name=params,proto3" json:"params,omitempty"`
 	ResponseSchemaJson []byte                 `protobuf:"bytes,6,opt,name=response_schema_json,json=responseSchemaJson,proto3" json:"response_schema_json,omitempty"` // JSON Schema of the 200 body
 	CacheMaxAgeSeconds int32                  `protobuf:"varint,7,opt,name=cache_max_age_seconds,json=cacheMaxAgeSeconds,proto3" json:"cache_max_age_seconds,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Set: the host serves the endpoint itself and never calls the plugin's
+	// HandleEndpoint for it.
+	Related       *RelatedListSpec `protobuf:"bytes,8,opt,name=related,proto3" json:"related,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EndpointSpec) Reset() {
@@ -905,6 +908,140 @@ func (x *EndpointSpec) GetCacheMaxAgeSeconds() int32 {
 	return 0
 }
 
+func (x *EndpointSpec) GetRelated() *RelatedListSpec {
+	if x != nil {
+		return x.Related
+	}
+	return nil
+}
+
+// RelatedListSpec declares a "related entries" endpoint that the host serves
+// without a round trip to the plugin: the published entries of type sharing
+// the most values of its indexed tags field with a seed (engine/related:
+// most shared first, ties by id), each rendered as the delivery API renders
+// it. The body is
+//
+//	{"items":[{"overlap":n,"<item_key>":{…}},…],"<seed_key>":"<seed id>"}
+//
+// Client mistakes (a limit out of range, a filter value that is not one of
+// the field's choices) are 422 problems naming the query parameter; an
+// unknown or unpublished seed is a 404.
+type RelatedListSpec struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`                                  // content type of the seed and of the results
+	Field         string                 `protobuf:"bytes,2,opt,name=field,proto3" json:"field,omitempty"`                                // its indexed tags field
+	SeedParam     string                 `protobuf:"bytes,3,opt,name=seed_param,json=seedParam,proto3" json:"seed_param,omitempty"`       // the path parameter holding the seed id
+	FilterField   string                 `protobuf:"bytes,4,opt,name=filter_field,json=filterField,proto3" json:"filter_field,omitempty"` // optional: an indexed field of type to filter on,
+	FilterParam   string                 `protobuf:"bytes,5,opt,name=filter_param,json=filterParam,proto3" json:"filter_param,omitempty"` // by this query parameter (comma-separated values)
+	LimitParam    string                 `protobuf:"bytes,6,opt,name=limit_param,json=limitParam,proto3" json:"limit_param,omitempty"`    // the query parameter giving the page size
+	DefaultLimit  int32                  `protobuf:"varint,7,opt,name=default_limit,json=defaultLimit,proto3" json:"default_limit,omitempty"`
+	MaxLimit      int32                  `protobuf:"varint,8,opt,name=max_limit,json=maxLimit,proto3" json:"max_limit,omitempty"` // at most 50
+	ItemKey       string                 `protobuf:"bytes,9,opt,name=item_key,json=itemKey,proto3" json:"item_key,omitempty"`     // key of the rendered entry in each item
+	SeedKey       string                 `protobuf:"bytes,10,opt,name=seed_key,json=seedKey,proto3" json:"seed_key,omitempty"`    // key of the seed id in the body
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RelatedListSpec) Reset() {
+	*x = RelatedListSpec{}
+	mi := &file_plugin_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RelatedListSpec) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RelatedListSpec) ProtoMessage() {}
+
+func (x *RelatedListSpec) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RelatedListSpec.ProtoReflect.Descriptor instead.
+func (*RelatedListSpec) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RelatedListSpec) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *RelatedListSpec) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *RelatedListSpec) GetSeedParam() string {
+	if x != nil {
+		return x.SeedParam
+	}
+	return ""
+}
+
+func (x *RelatedListSpec) GetFilterField() string {
+	if x != nil {
+		return x.FilterField
+	}
+	return ""
+}
+
+func (x *RelatedListSpec) GetFilterParam() string {
+	if x != nil {
+		return x.FilterParam
+	}
+	return ""
+}
+
+func (x *RelatedListSpec) GetLimitParam() string {
+	if x != nil {
+		return x.LimitParam
+	}
+	return ""
+}
+
+func (x *RelatedListSpec) GetDefaultLimit() int32 {
+	if x != nil {
+		return x.DefaultLimit
+	}
+	return 0
+}
+
+func (x *RelatedListSpec) GetMaxLimit() int32 {
+	if x != nil {
+		return x.MaxLimit
+	}
+	return 0
+}
+
+func (x *RelatedListSpec) GetItemKey() string {
+	if x != nil {
+		return x.ItemKey
+	}
+	return ""
+}
+
+func (x *RelatedListSpec) GetSeedKey() string {
+	if x != nil {
+		return x.SeedKey
+	}
+	return ""
+}
+
 type ParamSpec struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -918,7 +1055,7 @@ type ParamSpec struct {
 
 func (x *ParamSpec) Reset() {
 	*x = ParamSpec{}
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -930,7 +1067,7 @@ func (x *ParamSpec) String() string {
 func (*ParamSpec) ProtoMessage() {}
 
 func (x *ParamSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -943,7 +1080,7 @@ func (x *ParamSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParamSpec.ProtoReflect.Descriptor instead.
 func (*ParamSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{11}
+	return file_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ParamSpec) GetName() string {
@@ -992,7 +1129,7 @@ type ActionSpec struct {
 
 func (x *ActionSpec) Reset() {
 	*x = ActionSpec{}
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1004,7 +1141,7 @@ func (x *ActionSpec) String() string {
 func (*ActionSpec) ProtoMessage() {}
 
 func (x *ActionSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1017,7 +1154,7 @@ func (x *ActionSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionSpec.ProtoReflect.Descriptor instead.
 func (*ActionSpec) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{12}
+	return file_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ActionSpec) GetName() string {
@@ -1049,7 +1186,7 @@ type GetSchemaRequest struct {
 
 func (x *GetSchemaRequest) Reset() {
 	*x = GetSchemaRequest{}
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1198,7 @@ func (x *GetSchemaRequest) String() string {
 func (*GetSchemaRequest) ProtoMessage() {}
 
 func (x *GetSchemaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1211,7 @@ func (x *GetSchemaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchemaRequest.ProtoReflect.Descriptor instead.
 func (*GetSchemaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{13}
+	return file_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 type GetSchemaResponse struct {
@@ -1087,7 +1224,7 @@ type GetSchemaResponse struct {
 
 func (x *GetSchemaResponse) Reset() {
 	*x = GetSchemaResponse{}
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1099,7 +1236,7 @@ func (x *GetSchemaResponse) String() string {
 func (*GetSchemaResponse) ProtoMessage() {}
 
 func (x *GetSchemaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1112,7 +1249,7 @@ func (x *GetSchemaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchemaResponse.ProtoReflect.Descriptor instead.
 func (*GetSchemaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{14}
+	return file_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetSchemaResponse) GetContentTypesJson() [][]byte {
@@ -1144,7 +1281,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1156,7 +1293,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1169,7 +1306,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{15}
+	return file_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ConfigureRequest) GetHostBrokerId() uint32 {
@@ -1216,7 +1353,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1228,7 +1365,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1241,7 +1378,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{16}
+	return file_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ConfigureResponse) GetDiagnostics() []*Diagnostic {
@@ -1266,7 +1403,7 @@ type HookRequest struct {
 
 func (x *HookRequest) Reset() {
 	*x = HookRequest{}
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1278,7 +1415,7 @@ func (x *HookRequest) String() string {
 func (*HookRequest) ProtoMessage() {}
 
 func (x *HookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1291,7 +1428,7 @@ func (x *HookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookRequest.ProtoReflect.Descriptor instead.
 func (*HookRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{17}
+	return file_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HookRequest) GetHook() string {
@@ -1354,7 +1491,7 @@ type HookResponse struct {
 
 func (x *HookResponse) Reset() {
 	*x = HookResponse{}
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1366,7 +1503,7 @@ func (x *HookResponse) String() string {
 func (*HookResponse) ProtoMessage() {}
 
 func (x *HookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1379,7 +1516,7 @@ func (x *HookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookResponse.ProtoReflect.Descriptor instead.
 func (*HookResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{18}
+	return file_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HookResponse) GetDiagnostics() []*Diagnostic {
@@ -1409,7 +1546,7 @@ type EventRequest struct {
 
 func (x *EventRequest) Reset() {
 	*x = EventRequest{}
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1421,7 +1558,7 @@ func (x *EventRequest) String() string {
 func (*EventRequest) ProtoMessage() {}
 
 func (x *EventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1434,7 +1571,7 @@ func (x *EventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRequest.ProtoReflect.Descriptor instead.
 func (*EventRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{19}
+	return file_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *EventRequest) GetEvent() string {
@@ -1480,7 +1617,7 @@ type EventResponse struct {
 
 func (x *EventResponse) Reset() {
 	*x = EventResponse{}
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1492,7 +1629,7 @@ func (x *EventResponse) String() string {
 func (*EventResponse) ProtoMessage() {}
 
 func (x *EventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1505,7 +1642,7 @@ func (x *EventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventResponse.ProtoReflect.Descriptor instead.
 func (*EventResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{20}
+	return file_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 type EndpointRequest struct {
@@ -1522,7 +1659,7 @@ type EndpointRequest struct {
 
 func (x *EndpointRequest) Reset() {
 	*x = EndpointRequest{}
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1534,7 +1671,7 @@ func (x *EndpointRequest) String() string {
 func (*EndpointRequest) ProtoMessage() {}
 
 func (x *EndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1547,7 +1684,7 @@ func (x *EndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointRequest.ProtoReflect.Descriptor instead.
 func (*EndpointRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{21}
+	return file_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *EndpointRequest) GetMethod() string {
@@ -1605,7 +1742,7 @@ type EndpointResponse struct {
 
 func (x *EndpointResponse) Reset() {
 	*x = EndpointResponse{}
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1617,7 +1754,7 @@ func (x *EndpointResponse) String() string {
 func (*EndpointResponse) ProtoMessage() {}
 
 func (x *EndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[22]
+	mi := &file_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1630,7 +1767,7 @@ func (x *EndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointResponse.ProtoReflect.Descriptor instead.
 func (*EndpointResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{22}
+	return file_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *EndpointResponse) GetStatus() int32 {
@@ -1680,7 +1817,7 @@ type JobRequest struct {
 
 func (x *JobRequest) Reset() {
 	*x = JobRequest{}
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1829,7 @@ func (x *JobRequest) String() string {
 func (*JobRequest) ProtoMessage() {}
 
 func (x *JobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[23]
+	mi := &file_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1842,7 @@ func (x *JobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobRequest.ProtoReflect.Descriptor instead.
 func (*JobRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{23}
+	return file_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *JobRequest) GetKind() string {
@@ -1744,7 +1881,7 @@ type JobResponse struct {
 
 func (x *JobResponse) Reset() {
 	*x = JobResponse{}
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1756,7 +1893,7 @@ func (x *JobResponse) String() string {
 func (*JobResponse) ProtoMessage() {}
 
 func (x *JobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[24]
+	mi := &file_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +1906,7 @@ func (x *JobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResponse.ProtoReflect.Descriptor instead.
 func (*JobResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{24}
+	return file_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 type TaskRequest struct {
@@ -1786,7 +1923,7 @@ type TaskRequest struct {
 
 func (x *TaskRequest) Reset() {
 	*x = TaskRequest{}
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1798,7 +1935,7 @@ func (x *TaskRequest) String() string {
 func (*TaskRequest) ProtoMessage() {}
 
 func (x *TaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[25]
+	mi := &file_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1811,7 +1948,7 @@ func (x *TaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskRequest.ProtoReflect.Descriptor instead.
 func (*TaskRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{25}
+	return file_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *TaskRequest) GetKind() string {
@@ -1866,7 +2003,7 @@ type TaskResponse struct {
 
 func (x *TaskResponse) Reset() {
 	*x = TaskResponse{}
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +2015,7 @@ func (x *TaskResponse) String() string {
 func (*TaskResponse) ProtoMessage() {}
 
 func (x *TaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[26]
+	mi := &file_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +2028,7 @@ func (x *TaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskResponse.ProtoReflect.Descriptor instead.
 func (*TaskResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{26}
+	return file_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *TaskResponse) GetDecision() string {
@@ -1920,7 +2057,7 @@ type ActionRequest struct {
 
 func (x *ActionRequest) Reset() {
 	*x = ActionRequest{}
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1932,7 +2069,7 @@ func (x *ActionRequest) String() string {
 func (*ActionRequest) ProtoMessage() {}
 
 func (x *ActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[27]
+	mi := &file_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1945,7 +2082,7 @@ func (x *ActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionRequest.ProtoReflect.Descriptor instead.
 func (*ActionRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{27}
+	return file_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ActionRequest) GetAction() string {
@@ -1986,7 +2123,7 @@ type ActionResponse struct {
 
 func (x *ActionResponse) Reset() {
 	*x = ActionResponse{}
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1998,7 +2135,7 @@ func (x *ActionResponse) String() string {
 func (*ActionResponse) ProtoMessage() {}
 
 func (x *ActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[28]
+	mi := &file_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2011,7 +2148,7 @@ func (x *ActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionResponse.ProtoReflect.Descriptor instead.
 func (*ActionResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{28}
+	return file_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ActionResponse) GetResultJson() []byte {
@@ -2042,7 +2179,7 @@ type RelatedRequest struct {
 
 func (x *RelatedRequest) Reset() {
 	*x = RelatedRequest{}
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2054,7 +2191,7 @@ func (x *RelatedRequest) String() string {
 func (*RelatedRequest) ProtoMessage() {}
 
 func (x *RelatedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[29]
+	mi := &file_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2067,7 +2204,7 @@ func (x *RelatedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelatedRequest.ProtoReflect.Descriptor instead.
 func (*RelatedRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{29}
+	return file_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RelatedRequest) GetType() string {
@@ -2121,7 +2258,7 @@ type RelatedResponse struct {
 
 func (x *RelatedResponse) Reset() {
 	*x = RelatedResponse{}
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2133,7 +2270,7 @@ func (x *RelatedResponse) String() string {
 func (*RelatedResponse) ProtoMessage() {}
 
 func (x *RelatedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[30]
+	mi := &file_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2146,7 +2283,7 @@ func (x *RelatedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelatedResponse.ProtoReflect.Descriptor instead.
 func (*RelatedResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{30}
+	return file_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RelatedResponse) GetHits() []*RelatedHit {
@@ -2167,7 +2304,7 @@ type RelatedHit struct {
 
 func (x *RelatedHit) Reset() {
 	*x = RelatedHit{}
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2179,7 +2316,7 @@ func (x *RelatedHit) String() string {
 func (*RelatedHit) ProtoMessage() {}
 
 func (x *RelatedHit) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[31]
+	mi := &file_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2192,7 +2329,7 @@ func (x *RelatedHit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelatedHit.ProtoReflect.Descriptor instead.
 func (*RelatedHit) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{31}
+	return file_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RelatedHit) GetId() string {
@@ -2226,7 +2363,7 @@ type GetEntryRequest struct {
 
 func (x *GetEntryRequest) Reset() {
 	*x = GetEntryRequest{}
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2238,7 +2375,7 @@ func (x *GetEntryRequest) String() string {
 func (*GetEntryRequest) ProtoMessage() {}
 
 func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[32]
+	mi := &file_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2251,7 +2388,7 @@ func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{32}
+	return file_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetEntryRequest) GetId() string {
@@ -2277,7 +2414,7 @@ type GetEntryResponse struct {
 
 func (x *GetEntryResponse) Reset() {
 	*x = GetEntryResponse{}
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2289,7 +2426,7 @@ func (x *GetEntryResponse) String() string {
 func (*GetEntryResponse) ProtoMessage() {}
 
 func (x *GetEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[33]
+	mi := &file_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2302,7 +2439,7 @@ func (x *GetEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryResponse.ProtoReflect.Descriptor instead.
 func (*GetEntryResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetEntryResponse) GetEntry() *Entry {
@@ -2325,7 +2462,7 @@ type ListEntriesRequest struct {
 
 func (x *ListEntriesRequest) Reset() {
 	*x = ListEntriesRequest{}
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2337,7 +2474,7 @@ func (x *ListEntriesRequest) String() string {
 func (*ListEntriesRequest) ProtoMessage() {}
 
 func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[34]
+	mi := &file_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2350,7 +2487,7 @@ func (x *ListEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListEntriesRequest) GetType() string {
@@ -2398,7 +2535,7 @@ type ListEntriesResponse struct {
 
 func (x *ListEntriesResponse) Reset() {
 	*x = ListEntriesResponse{}
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2410,7 +2547,7 @@ func (x *ListEntriesResponse) String() string {
 func (*ListEntriesResponse) ProtoMessage() {}
 
 func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[35]
+	mi := &file_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2423,7 +2560,7 @@ func (x *ListEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListEntriesResponse) GetEntries() []*Entry {
@@ -2456,7 +2593,7 @@ type SaveDraftRequest struct {
 
 func (x *SaveDraftRequest) Reset() {
 	*x = SaveDraftRequest{}
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2468,7 +2605,7 @@ func (x *SaveDraftRequest) String() string {
 func (*SaveDraftRequest) ProtoMessage() {}
 
 func (x *SaveDraftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[36]
+	mi := &file_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2481,7 +2618,7 @@ func (x *SaveDraftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDraftRequest.ProtoReflect.Descriptor instead.
 func (*SaveDraftRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SaveDraftRequest) GetEntryId() string {
@@ -2550,7 +2687,7 @@ type SaveDraftResponse struct {
 
 func (x *SaveDraftResponse) Reset() {
 	*x = SaveDraftResponse{}
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2562,7 +2699,7 @@ func (x *SaveDraftResponse) String() string {
 func (*SaveDraftResponse) ProtoMessage() {}
 
 func (x *SaveDraftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[37]
+	mi := &file_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2575,7 +2712,7 @@ func (x *SaveDraftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDraftResponse.ProtoReflect.Descriptor instead.
 func (*SaveDraftResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SaveDraftResponse) GetEntry() *Entry {
@@ -2600,7 +2737,7 @@ type GetSettingsRequest struct {
 
 func (x *GetSettingsRequest) Reset() {
 	*x = GetSettingsRequest{}
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2612,7 +2749,7 @@ func (x *GetSettingsRequest) String() string {
 func (*GetSettingsRequest) ProtoMessage() {}
 
 func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[38]
+	mi := &file_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2625,7 +2762,7 @@ func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsRequest.ProtoReflect.Descriptor instead.
 func (*GetSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 type GetSettingsResponse struct {
@@ -2638,7 +2775,7 @@ type GetSettingsResponse struct {
 
 func (x *GetSettingsResponse) Reset() {
 	*x = GetSettingsResponse{}
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2650,7 +2787,7 @@ func (x *GetSettingsResponse) String() string {
 func (*GetSettingsResponse) ProtoMessage() {}
 
 func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[39]
+	mi := &file_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2663,7 +2800,7 @@ func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsResponse.ProtoReflect.Descriptor instead.
 func (*GetSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetSettingsResponse) GetSettings() map[string]string {
@@ -2691,7 +2828,7 @@ type EnqueueJobRequest struct {
 
 func (x *EnqueueJobRequest) Reset() {
 	*x = EnqueueJobRequest{}
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2703,7 +2840,7 @@ func (x *EnqueueJobRequest) String() string {
 func (*EnqueueJobRequest) ProtoMessage() {}
 
 func (x *EnqueueJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[40]
+	mi := &file_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2716,7 +2853,7 @@ func (x *EnqueueJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJobRequest.ProtoReflect.Descriptor instead.
 func (*EnqueueJobRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *EnqueueJobRequest) GetKind() string {
@@ -2749,7 +2886,7 @@ type EnqueueJobResponse struct {
 
 func (x *EnqueueJobResponse) Reset() {
 	*x = EnqueueJobResponse{}
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2761,7 +2898,7 @@ func (x *EnqueueJobResponse) String() string {
 func (*EnqueueJobResponse) ProtoMessage() {}
 
 func (x *EnqueueJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[41]
+	mi := &file_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2774,7 +2911,7 @@ func (x *EnqueueJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJobResponse.ProtoReflect.Descriptor instead.
 func (*EnqueueJobResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *EnqueueJobResponse) GetJobId() string {
@@ -2793,7 +2930,7 @@ type InvalidateCacheRequest struct {
 
 func (x *InvalidateCacheRequest) Reset() {
 	*x = InvalidateCacheRequest{}
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2805,7 +2942,7 @@ func (x *InvalidateCacheRequest) String() string {
 func (*InvalidateCacheRequest) ProtoMessage() {}
 
 func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[42]
+	mi := &file_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2818,7 +2955,7 @@ func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheRequest.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *InvalidateCacheRequest) GetTags() []string {
@@ -2836,7 +2973,7 @@ type InvalidateCacheResponse struct {
 
 func (x *InvalidateCacheResponse) Reset() {
 	*x = InvalidateCacheResponse{}
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2848,7 +2985,7 @@ func (x *InvalidateCacheResponse) String() string {
 func (*InvalidateCacheResponse) ProtoMessage() {}
 
 func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[43]
+	mi := &file_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2861,7 +2998,7 @@ func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheResponse.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 type PutMediaRequest struct {
@@ -2880,7 +3017,7 @@ type PutMediaRequest struct {
 
 func (x *PutMediaRequest) Reset() {
 	*x = PutMediaRequest{}
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2892,7 +3029,7 @@ func (x *PutMediaRequest) String() string {
 func (*PutMediaRequest) ProtoMessage() {}
 
 func (x *PutMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[44]
+	mi := &file_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2905,7 +3042,7 @@ func (x *PutMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutMediaRequest.ProtoReflect.Descriptor instead.
 func (*PutMediaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *PutMediaRequest) GetFilename() string {
@@ -2961,7 +3098,7 @@ type PutMediaResponse struct {
 
 func (x *PutMediaResponse) Reset() {
 	*x = PutMediaResponse{}
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2973,7 +3110,7 @@ func (x *PutMediaResponse) String() string {
 func (*PutMediaResponse) ProtoMessage() {}
 
 func (x *PutMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[45]
+	mi := &file_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2986,7 +3123,7 @@ func (x *PutMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutMediaResponse.ProtoReflect.Descriptor instead.
 func (*PutMediaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{45}
+	return file_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *PutMediaResponse) GetKey() string {
@@ -3030,7 +3167,7 @@ type MediaAsset struct {
 
 func (x *MediaAsset) Reset() {
 	*x = MediaAsset{}
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3042,7 +3179,7 @@ func (x *MediaAsset) String() string {
 func (*MediaAsset) ProtoMessage() {}
 
 func (x *MediaAsset) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[46]
+	mi := &file_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3055,7 +3192,7 @@ func (x *MediaAsset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaAsset.ProtoReflect.Descriptor instead.
 func (*MediaAsset) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{46}
+	return file_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *MediaAsset) GetKey() string {
@@ -3138,7 +3275,7 @@ type GetEntryMediaRequest struct {
 
 func (x *GetEntryMediaRequest) Reset() {
 	*x = GetEntryMediaRequest{}
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3150,7 +3287,7 @@ func (x *GetEntryMediaRequest) String() string {
 func (*GetEntryMediaRequest) ProtoMessage() {}
 
 func (x *GetEntryMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[47]
+	mi := &file_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3163,7 +3300,7 @@ func (x *GetEntryMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryMediaRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryMediaRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{47}
+	return file_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetEntryMediaRequest) GetEntryId() string {
@@ -3189,7 +3326,7 @@ type GetEntryMediaResponse struct {
 
 func (x *GetEntryMediaResponse) Reset() {
 	*x = GetEntryMediaResponse{}
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3201,7 +3338,7 @@ func (x *GetEntryMediaResponse) String() string {
 func (*GetEntryMediaResponse) ProtoMessage() {}
 
 func (x *GetEntryMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[48]
+	mi := &file_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3214,7 +3351,7 @@ func (x *GetEntryMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryMediaResponse.ProtoReflect.Descriptor instead.
 func (*GetEntryMediaResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{48}
+	return file_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetEntryMediaResponse) GetMedia() []*MediaAsset {
@@ -3300,7 +3437,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12#\n" +
 	"\revery_seconds\x18\x03 \x01(\x03R\feverySeconds\x12!\n" +
 	"\fmax_attempts\x18\x04 \x01(\x05R\vmaxAttempts\x12'\n" +
-	"\x0ftimeout_seconds\x18\x05 \x01(\x03R\x0etimeoutSeconds\"\x91\x02\n" +
+	"\x0ftimeout_seconds\x18\x05 \x01(\x03R\x0etimeoutSeconds\"\xcf\x02\n" +
 	"\fEndpointSpec\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x18\n" +
@@ -3308,7 +3445,22 @@ const file_plugin_proto_rawDesc = "" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x124\n" +
 	"\x06params\x18\x05 \x03(\v2\x1c.inkling.plugin.v1.ParamSpecR\x06params\x120\n" +
 	"\x14response_schema_json\x18\x06 \x01(\fR\x12responseSchemaJson\x121\n" +
-	"\x15cache_max_age_seconds\x18\a \x01(\x05R\x12cacheMaxAgeSeconds\"\x8e\x01\n" +
+	"\x15cache_max_age_seconds\x18\a \x01(\x05R\x12cacheMaxAgeSeconds\x12<\n" +
+	"\arelated\x18\b \x01(\v2\".inkling.plugin.v1.RelatedListSpecR\arelated\"\xb9\x02\n" +
+	"\x0fRelatedListSpec\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x14\n" +
+	"\x05field\x18\x02 \x01(\tR\x05field\x12\x1d\n" +
+	"\n" +
+	"seed_param\x18\x03 \x01(\tR\tseedParam\x12!\n" +
+	"\ffilter_field\x18\x04 \x01(\tR\vfilterField\x12!\n" +
+	"\ffilter_param\x18\x05 \x01(\tR\vfilterParam\x12\x1f\n" +
+	"\vlimit_param\x18\x06 \x01(\tR\n" +
+	"limitParam\x12#\n" +
+	"\rdefault_limit\x18\a \x01(\x05R\fdefaultLimit\x12\x1b\n" +
+	"\tmax_limit\x18\b \x01(\x05R\bmaxLimit\x12\x19\n" +
+	"\bitem_key\x18\t \x01(\tR\aitemKey\x12\x19\n" +
+	"\bseed_key\x18\n" +
+	" \x01(\tR\aseedKey\"\x8e\x01\n" +
 	"\tParamSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02in\x18\x02 \x01(\tR\x02in\x12\x1a\n" +
@@ -3541,7 +3693,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 	return file_plugin_proto_rawDescData
 }
 
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_plugin_proto_goTypes = []any{
 	(*Diagnostic)(nil),              // 0: inkling.plugin.v1.Diagnostic
 	(*Principal)(nil),               // 1: inkling.plugin.v1.Principal
@@ -3554,129 +3706,131 @@ var file_plugin_proto_goTypes = []any{
 	(*HookBinding)(nil),             // 8: inkling.plugin.v1.HookBinding
 	(*JobKind)(nil),                 // 9: inkling.plugin.v1.JobKind
 	(*EndpointSpec)(nil),            // 10: inkling.plugin.v1.EndpointSpec
-	(*ParamSpec)(nil),               // 11: inkling.plugin.v1.ParamSpec
-	(*ActionSpec)(nil),              // 12: inkling.plugin.v1.ActionSpec
-	(*GetSchemaRequest)(nil),        // 13: inkling.plugin.v1.GetSchemaRequest
-	(*GetSchemaResponse)(nil),       // 14: inkling.plugin.v1.GetSchemaResponse
-	(*ConfigureRequest)(nil),        // 15: inkling.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),       // 16: inkling.plugin.v1.ConfigureResponse
-	(*HookRequest)(nil),             // 17: inkling.plugin.v1.HookRequest
-	(*HookResponse)(nil),            // 18: inkling.plugin.v1.HookResponse
-	(*EventRequest)(nil),            // 19: inkling.plugin.v1.EventRequest
-	(*EventResponse)(nil),           // 20: inkling.plugin.v1.EventResponse
-	(*EndpointRequest)(nil),         // 21: inkling.plugin.v1.EndpointRequest
-	(*EndpointResponse)(nil),        // 22: inkling.plugin.v1.EndpointResponse
-	(*JobRequest)(nil),              // 23: inkling.plugin.v1.JobRequest
-	(*JobResponse)(nil),             // 24: inkling.plugin.v1.JobResponse
-	(*TaskRequest)(nil),             // 25: inkling.plugin.v1.TaskRequest
-	(*TaskResponse)(nil),            // 26: inkling.plugin.v1.TaskResponse
-	(*ActionRequest)(nil),           // 27: inkling.plugin.v1.ActionRequest
-	(*ActionResponse)(nil),          // 28: inkling.plugin.v1.ActionResponse
-	(*RelatedRequest)(nil),          // 29: inkling.plugin.v1.RelatedRequest
-	(*RelatedResponse)(nil),         // 30: inkling.plugin.v1.RelatedResponse
-	(*RelatedHit)(nil),              // 31: inkling.plugin.v1.RelatedHit
-	(*GetEntryRequest)(nil),         // 32: inkling.plugin.v1.GetEntryRequest
-	(*GetEntryResponse)(nil),        // 33: inkling.plugin.v1.GetEntryResponse
-	(*ListEntriesRequest)(nil),      // 34: inkling.plugin.v1.ListEntriesRequest
-	(*ListEntriesResponse)(nil),     // 35: inkling.plugin.v1.ListEntriesResponse
-	(*SaveDraftRequest)(nil),        // 36: inkling.plugin.v1.SaveDraftRequest
-	(*SaveDraftResponse)(nil),       // 37: inkling.plugin.v1.SaveDraftResponse
-	(*GetSettingsRequest)(nil),      // 38: inkling.plugin.v1.GetSettingsRequest
-	(*GetSettingsResponse)(nil),     // 39: inkling.plugin.v1.GetSettingsResponse
-	(*EnqueueJobRequest)(nil),       // 40: inkling.plugin.v1.EnqueueJobRequest
-	(*EnqueueJobResponse)(nil),      // 41: inkling.plugin.v1.EnqueueJobResponse
-	(*InvalidateCacheRequest)(nil),  // 42: inkling.plugin.v1.InvalidateCacheRequest
-	(*InvalidateCacheResponse)(nil), // 43: inkling.plugin.v1.InvalidateCacheResponse
-	(*PutMediaRequest)(nil),         // 44: inkling.plugin.v1.PutMediaRequest
-	(*PutMediaResponse)(nil),        // 45: inkling.plugin.v1.PutMediaResponse
-	(*MediaAsset)(nil),              // 46: inkling.plugin.v1.MediaAsset
-	(*GetEntryMediaRequest)(nil),    // 47: inkling.plugin.v1.GetEntryMediaRequest
-	(*GetEntryMediaResponse)(nil),   // 48: inkling.plugin.v1.GetEntryMediaResponse
-	nil,                             // 49: inkling.plugin.v1.ConfigureRequest.SettingsEntry
-	nil,                             // 50: inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	nil,                             // 51: inkling.plugin.v1.EndpointRequest.QueryEntry
-	nil,                             // 52: inkling.plugin.v1.EndpointRequest.HeadersEntry
-	nil,                             // 53: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	nil,                             // 54: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	nil,                             // 55: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	(*RelatedListSpec)(nil),         // 11: inkling.plugin.v1.RelatedListSpec
+	(*ParamSpec)(nil),               // 12: inkling.plugin.v1.ParamSpec
+	(*ActionSpec)(nil),              // 13: inkling.plugin.v1.ActionSpec
+	(*GetSchemaRequest)(nil),        // 14: inkling.plugin.v1.GetSchemaRequest
+	(*GetSchemaResponse)(nil),       // 15: inkling.plugin.v1.GetSchemaResponse
+	(*ConfigureRequest)(nil),        // 16: inkling.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),       // 17: inkling.plugin.v1.ConfigureResponse
+	(*HookRequest)(nil),             // 18: inkling.plugin.v1.HookRequest
+	(*HookResponse)(nil),            // 19: inkling.plugin.v1.HookResponse
+	(*EventRequest)(nil),            // 20: inkling.plugin.v1.EventRequest
+	(*EventResponse)(nil),           // 21: inkling.plugin.v1.EventResponse
+	(*EndpointRequest)(nil),         // 22: inkling.plugin.v1.EndpointRequest
+	(*EndpointResponse)(nil),        // 23: inkling.plugin.v1.EndpointResponse
+	(*JobRequest)(nil),              // 24: inkling.plugin.v1.JobRequest
+	(*JobResponse)(nil),             // 25: inkling.plugin.v1.JobResponse
+	(*TaskRequest)(nil),             // 26: inkling.plugin.v1.TaskRequest
+	(*TaskResponse)(nil),            // 27: inkling.plugin.v1.TaskResponse
+	(*ActionRequest)(nil),           // 28: inkling.plugin.v1.ActionRequest
+	(*ActionResponse)(nil),          // 29: inkling.plugin.v1.ActionResponse
+	(*RelatedRequest)(nil),          // 30: inkling.plugin.v1.RelatedRequest
+	(*RelatedResponse)(nil),         // 31: inkling.plugin.v1.RelatedResponse
+	(*RelatedHit)(nil),              // 32: inkling.plugin.v1.RelatedHit
+	(*GetEntryRequest)(nil),         // 33: inkling.plugin.v1.GetEntryRequest
+	(*GetEntryResponse)(nil),        // 34: inkling.plugin.v1.GetEntryResponse
+	(*ListEntriesRequest)(nil),      // 35: inkling.plugin.v1.ListEntriesRequest
+	(*ListEntriesResponse)(nil),     // 36: inkling.plugin.v1.ListEntriesResponse
+	(*SaveDraftRequest)(nil),        // 37: inkling.plugin.v1.SaveDraftRequest
+	(*SaveDraftResponse)(nil),       // 38: inkling.plugin.v1.SaveDraftResponse
+	(*GetSettingsRequest)(nil),      // 39: inkling.plugin.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),     // 40: inkling.plugin.v1.GetSettingsResponse
+	(*EnqueueJobRequest)(nil),       // 41: inkling.plugin.v1.EnqueueJobRequest
+	(*EnqueueJobResponse)(nil),      // 42: inkling.plugin.v1.EnqueueJobResponse
+	(*InvalidateCacheRequest)(nil),  // 43: inkling.plugin.v1.InvalidateCacheRequest
+	(*InvalidateCacheResponse)(nil), // 44: inkling.plugin.v1.InvalidateCacheResponse
+	(*PutMediaRequest)(nil),         // 45: inkling.plugin.v1.PutMediaRequest
+	(*PutMediaResponse)(nil),        // 46: inkling.plugin.v1.PutMediaResponse
+	(*MediaAsset)(nil),              // 47: inkling.plugin.v1.MediaAsset
+	(*GetEntryMediaRequest)(nil),    // 48: inkling.plugin.v1.GetEntryMediaRequest
+	(*GetEntryMediaResponse)(nil),   // 49: inkling.plugin.v1.GetEntryMediaResponse
+	nil,                             // 50: inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	nil,                             // 51: inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	nil,                             // 52: inkling.plugin.v1.EndpointRequest.QueryEntry
+	nil,                             // 53: inkling.plugin.v1.EndpointRequest.HeadersEntry
+	nil,                             // 54: inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	nil,                             // 55: inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	nil,                             // 56: inkling.plugin.v1.GetSettingsResponse.SecretsEntry
 }
 var file_plugin_proto_depIdxs = []int32{
 	8,  // 0: inkling.plugin.v1.GetMetadataResponse.hooks:type_name -> inkling.plugin.v1.HookBinding
 	9,  // 1: inkling.plugin.v1.GetMetadataResponse.job_kinds:type_name -> inkling.plugin.v1.JobKind
 	10, // 2: inkling.plugin.v1.GetMetadataResponse.endpoints:type_name -> inkling.plugin.v1.EndpointSpec
-	12, // 3: inkling.plugin.v1.GetMetadataResponse.actions:type_name -> inkling.plugin.v1.ActionSpec
+	13, // 3: inkling.plugin.v1.GetMetadataResponse.actions:type_name -> inkling.plugin.v1.ActionSpec
 	7,  // 4: inkling.plugin.v1.GetMetadataResponse.task_kinds:type_name -> inkling.plugin.v1.TaskKindSpec
 	0,  // 5: inkling.plugin.v1.UpgradeResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	11, // 6: inkling.plugin.v1.EndpointSpec.params:type_name -> inkling.plugin.v1.ParamSpec
-	0,  // 7: inkling.plugin.v1.GetSchemaResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	49, // 8: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
-	0,  // 9: inkling.plugin.v1.ConfigureResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	1,  // 10: inkling.plugin.v1.HookRequest.actor:type_name -> inkling.plugin.v1.Principal
-	0,  // 11: inkling.plugin.v1.HookResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	1,  // 12: inkling.plugin.v1.EventRequest.actor:type_name -> inkling.plugin.v1.Principal
-	2,  // 13: inkling.plugin.v1.EventRequest.entry:type_name -> inkling.plugin.v1.Entry
-	50, // 14: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
-	51, // 15: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
-	52, // 16: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
-	0,  // 17: inkling.plugin.v1.EndpointResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	2,  // 18: inkling.plugin.v1.TaskRequest.entry:type_name -> inkling.plugin.v1.Entry
-	1,  // 19: inkling.plugin.v1.ActionRequest.actor:type_name -> inkling.plugin.v1.Principal
-	0,  // 20: inkling.plugin.v1.ActionResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	31, // 21: inkling.plugin.v1.RelatedResponse.hits:type_name -> inkling.plugin.v1.RelatedHit
-	2,  // 22: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
-	53, // 23: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
-	2,  // 24: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
-	2,  // 25: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
-	0,  // 26: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
-	54, // 27: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
-	55, // 28: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
-	46, // 29: inkling.plugin.v1.PutMediaResponse.asset:type_name -> inkling.plugin.v1.MediaAsset
-	46, // 30: inkling.plugin.v1.GetEntryMediaResponse.media:type_name -> inkling.plugin.v1.MediaAsset
-	3,  // 31: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
-	13, // 32: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
-	15, // 33: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
-	17, // 34: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
-	17, // 35: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
-	19, // 36: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
-	21, // 37: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
-	23, // 38: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
-	27, // 39: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
-	25, // 40: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
-	5,  // 41: inkling.plugin.v1.Plugin.Upgrade:input_type -> inkling.plugin.v1.UpgradeRequest
-	32, // 42: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
-	34, // 43: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
-	36, // 44: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
-	38, // 45: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
-	40, // 46: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
-	42, // 47: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
-	44, // 48: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
-	47, // 49: inkling.plugin.v1.Host.GetEntryMedia:input_type -> inkling.plugin.v1.GetEntryMediaRequest
-	29, // 50: inkling.plugin.v1.Host.RelatedEntries:input_type -> inkling.plugin.v1.RelatedRequest
-	4,  // 51: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
-	14, // 52: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
-	16, // 53: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
-	18, // 54: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
-	18, // 55: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
-	20, // 56: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
-	22, // 57: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
-	24, // 58: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
-	28, // 59: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
-	26, // 60: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
-	6,  // 61: inkling.plugin.v1.Plugin.Upgrade:output_type -> inkling.plugin.v1.UpgradeResponse
-	33, // 62: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
-	35, // 63: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
-	37, // 64: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
-	39, // 65: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
-	41, // 66: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
-	43, // 67: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
-	45, // 68: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
-	48, // 69: inkling.plugin.v1.Host.GetEntryMedia:output_type -> inkling.plugin.v1.GetEntryMediaResponse
-	30, // 70: inkling.plugin.v1.Host.RelatedEntries:output_type -> inkling.plugin.v1.RelatedResponse
-	51, // [51:71] is the sub-list for method output_type
-	31, // [31:51] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	12, // 6: inkling.plugin.v1.EndpointSpec.params:type_name -> inkling.plugin.v1.ParamSpec
+	11, // 7: inkling.plugin.v1.EndpointSpec.related:type_name -> inkling.plugin.v1.RelatedListSpec
+	0,  // 8: inkling.plugin.v1.GetSchemaResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	50, // 9: inkling.plugin.v1.ConfigureRequest.settings:type_name -> inkling.plugin.v1.ConfigureRequest.SettingsEntry
+	0,  // 10: inkling.plugin.v1.ConfigureResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	1,  // 11: inkling.plugin.v1.HookRequest.actor:type_name -> inkling.plugin.v1.Principal
+	0,  // 12: inkling.plugin.v1.HookResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	1,  // 13: inkling.plugin.v1.EventRequest.actor:type_name -> inkling.plugin.v1.Principal
+	2,  // 14: inkling.plugin.v1.EventRequest.entry:type_name -> inkling.plugin.v1.Entry
+	51, // 15: inkling.plugin.v1.EndpointRequest.path_params:type_name -> inkling.plugin.v1.EndpointRequest.PathParamsEntry
+	52, // 16: inkling.plugin.v1.EndpointRequest.query:type_name -> inkling.plugin.v1.EndpointRequest.QueryEntry
+	53, // 17: inkling.plugin.v1.EndpointRequest.headers:type_name -> inkling.plugin.v1.EndpointRequest.HeadersEntry
+	0,  // 18: inkling.plugin.v1.EndpointResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	2,  // 19: inkling.plugin.v1.TaskRequest.entry:type_name -> inkling.plugin.v1.Entry
+	1,  // 20: inkling.plugin.v1.ActionRequest.actor:type_name -> inkling.plugin.v1.Principal
+	0,  // 21: inkling.plugin.v1.ActionResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	32, // 22: inkling.plugin.v1.RelatedResponse.hits:type_name -> inkling.plugin.v1.RelatedHit
+	2,  // 23: inkling.plugin.v1.GetEntryResponse.entry:type_name -> inkling.plugin.v1.Entry
+	54, // 24: inkling.plugin.v1.ListEntriesRequest.filters:type_name -> inkling.plugin.v1.ListEntriesRequest.FiltersEntry
+	2,  // 25: inkling.plugin.v1.ListEntriesResponse.entries:type_name -> inkling.plugin.v1.Entry
+	2,  // 26: inkling.plugin.v1.SaveDraftResponse.entry:type_name -> inkling.plugin.v1.Entry
+	0,  // 27: inkling.plugin.v1.SaveDraftResponse.diagnostics:type_name -> inkling.plugin.v1.Diagnostic
+	55, // 28: inkling.plugin.v1.GetSettingsResponse.settings:type_name -> inkling.plugin.v1.GetSettingsResponse.SettingsEntry
+	56, // 29: inkling.plugin.v1.GetSettingsResponse.secrets:type_name -> inkling.plugin.v1.GetSettingsResponse.SecretsEntry
+	47, // 30: inkling.plugin.v1.PutMediaResponse.asset:type_name -> inkling.plugin.v1.MediaAsset
+	47, // 31: inkling.plugin.v1.GetEntryMediaResponse.media:type_name -> inkling.plugin.v1.MediaAsset
+	3,  // 32: inkling.plugin.v1.Plugin.GetMetadata:input_type -> inkling.plugin.v1.GetMetadataRequest
+	14, // 33: inkling.plugin.v1.Plugin.GetSchema:input_type -> inkling.plugin.v1.GetSchemaRequest
+	16, // 34: inkling.plugin.v1.Plugin.Configure:input_type -> inkling.plugin.v1.ConfigureRequest
+	18, // 35: inkling.plugin.v1.Plugin.Validate:input_type -> inkling.plugin.v1.HookRequest
+	18, // 36: inkling.plugin.v1.Plugin.BeforeSave:input_type -> inkling.plugin.v1.HookRequest
+	20, // 37: inkling.plugin.v1.Plugin.HandleEvent:input_type -> inkling.plugin.v1.EventRequest
+	22, // 38: inkling.plugin.v1.Plugin.HandleEndpoint:input_type -> inkling.plugin.v1.EndpointRequest
+	24, // 39: inkling.plugin.v1.Plugin.RunJob:input_type -> inkling.plugin.v1.JobRequest
+	28, // 40: inkling.plugin.v1.Plugin.RunAction:input_type -> inkling.plugin.v1.ActionRequest
+	26, // 41: inkling.plugin.v1.Plugin.RunTask:input_type -> inkling.plugin.v1.TaskRequest
+	5,  // 42: inkling.plugin.v1.Plugin.Upgrade:input_type -> inkling.plugin.v1.UpgradeRequest
+	33, // 43: inkling.plugin.v1.Host.GetEntry:input_type -> inkling.plugin.v1.GetEntryRequest
+	35, // 44: inkling.plugin.v1.Host.ListEntries:input_type -> inkling.plugin.v1.ListEntriesRequest
+	37, // 45: inkling.plugin.v1.Host.SaveDraft:input_type -> inkling.plugin.v1.SaveDraftRequest
+	39, // 46: inkling.plugin.v1.Host.GetSettings:input_type -> inkling.plugin.v1.GetSettingsRequest
+	41, // 47: inkling.plugin.v1.Host.EnqueueJob:input_type -> inkling.plugin.v1.EnqueueJobRequest
+	43, // 48: inkling.plugin.v1.Host.InvalidateCache:input_type -> inkling.plugin.v1.InvalidateCacheRequest
+	45, // 49: inkling.plugin.v1.Host.PutMedia:input_type -> inkling.plugin.v1.PutMediaRequest
+	48, // 50: inkling.plugin.v1.Host.GetEntryMedia:input_type -> inkling.plugin.v1.GetEntryMediaRequest
+	30, // 51: inkling.plugin.v1.Host.RelatedEntries:input_type -> inkling.plugin.v1.RelatedRequest
+	4,  // 52: inkling.plugin.v1.Plugin.GetMetadata:output_type -> inkling.plugin.v1.GetMetadataResponse
+	15, // 53: inkling.plugin.v1.Plugin.GetSchema:output_type -> inkling.plugin.v1.GetSchemaResponse
+	17, // 54: inkling.plugin.v1.Plugin.Configure:output_type -> inkling.plugin.v1.ConfigureResponse
+	19, // 55: inkling.plugin.v1.Plugin.Validate:output_type -> inkling.plugin.v1.HookResponse
+	19, // 56: inkling.plugin.v1.Plugin.BeforeSave:output_type -> inkling.plugin.v1.HookResponse
+	21, // 57: inkling.plugin.v1.Plugin.HandleEvent:output_type -> inkling.plugin.v1.EventResponse
+	23, // 58: inkling.plugin.v1.Plugin.HandleEndpoint:output_type -> inkling.plugin.v1.EndpointResponse
+	25, // 59: inkling.plugin.v1.Plugin.RunJob:output_type -> inkling.plugin.v1.JobResponse
+	29, // 60: inkling.plugin.v1.Plugin.RunAction:output_type -> inkling.plugin.v1.ActionResponse
+	27, // 61: inkling.plugin.v1.Plugin.RunTask:output_type -> inkling.plugin.v1.TaskResponse
+	6,  // 62: inkling.plugin.v1.Plugin.Upgrade:output_type -> inkling.plugin.v1.UpgradeResponse
+	34, // 63: inkling.plugin.v1.Host.GetEntry:output_type -> inkling.plugin.v1.GetEntryResponse
+	36, // 64: inkling.plugin.v1.Host.ListEntries:output_type -> inkling.plugin.v1.ListEntriesResponse
+	38, // 65: inkling.plugin.v1.Host.SaveDraft:output_type -> inkling.plugin.v1.SaveDraftResponse
+	40, // 66: inkling.plugin.v1.Host.GetSettings:output_type -> inkling.plugin.v1.GetSettingsResponse
+	42, // 67: inkling.plugin.v1.Host.EnqueueJob:output_type -> inkling.plugin.v1.EnqueueJobResponse
+	44, // 68: inkling.plugin.v1.Host.InvalidateCache:output_type -> inkling.plugin.v1.InvalidateCacheResponse
+	46, // 69: inkling.plugin.v1.Host.PutMedia:output_type -> inkling.plugin.v1.PutMediaResponse
+	49, // 70: inkling.plugin.v1.Host.GetEntryMedia:output_type -> inkling.plugin.v1.GetEntryMediaResponse
+	31, // 71: inkling.plugin.v1.Host.RelatedEntries:output_type -> inkling.plugin.v1.RelatedResponse
+	52, // [52:72] is the sub-list for method output_type
+	32, // [32:52] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -3690,7 +3844,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   56,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
