@@ -695,33 +695,59 @@ func (ti *typeIndex) rank(q Query, pool *sync.Pool) (hits []Hit, ok bool) {
 			counts[d]++
 		}
 	}
-	// Ties go by entry id in byte order, as SQL's ORDER BY entry_id does
-	// for the engine's ids (lowercase UUIDs, which every collation orders
-	// alike).
-	better := func(a, b candidate) bool {
-		return a.n > b.n || a.n == b.n && ti.ids[a.doc] < ti.ids[b.doc]
+	// The overlaps of the eligible docs (not the seed, passing the filter;
+	// the others are zeroed so the second pass skips them) give the
+	// threshold: every doc above it is on the page, and the lowest ids at
+	// it fill the rest. Only those ties compare ids, not every candidate.
+	hist := make([]int, len(terms)+1)
+	for _, d := range touched {
+		if d == seed || filter != nil && !passes(filter, d, allowed) {
+			counts[d] = 0
+			continue
+		}
+		hist[counts[d]]++
+	}
+	threshold, seen := uint16(1), 0 // 1: fewer eligible docs than the limit
+	for n := len(hist) - 1; n >= 1; n-- {
+		if seen += hist[n]; seen >= q.Limit {
+			threshold = uint16(n)
+			break
+		}
+	}
+	above := 0 // < q.Limit
+	for n := int(threshold) + 1; n < len(hist); n++ {
+		above += hist[n]
 	}
 	top := make([]candidate, 0, q.Limit)
+	ties := make([]candidate, 0, q.Limit-above)
 	for _, d := range touched {
-		c := candidate{doc: d, n: counts[d]}
+		n := counts[d]
 		counts[d] = 0
-		if d == seed || len(top) == q.Limit && !better(c, top[len(top)-1]) {
-			continue
-		}
-		if filter != nil && !passes(filter, d, allowed) {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(top, c, func(e, c candidate) int {
-			if better(e, c) {
-				return -1
+		switch {
+		case n > threshold:
+			top = append(top, candidate{doc: d, n: n})
+		case n == threshold:
+			// Ties go by entry id in byte order, as SQL's ORDER BY
+			// entry_id does for the engine's ids (lowercase UUIDs, which
+			// every collation orders alike).
+			id := ti.ids[d]
+			if len(ties) == cap(ties) && id > ti.ids[ties[len(ties)-1].doc] {
+				continue
 			}
-			return 1
-		})
-		if len(top) == q.Limit {
-			top = top[:len(top)-1]
+			i, _ := slices.BinarySearchFunc(ties, id, func(e candidate, id string) int { return strings.Compare(ti.ids[e.doc], id) })
+			if len(ties) == cap(ties) {
+				ties = ties[:len(ties)-1]
+			}
+			ties = slices.Insert(ties, i, candidate{doc: d, n: n})
 		}
-		top = slices.Insert(top, i, c)
 	}
+	slices.SortFunc(top, func(a, b candidate) int {
+		if a.n != b.n {
+			return int(b.n) - int(a.n)
+		}
+		return strings.Compare(ti.ids[a.doc], ti.ids[b.doc])
+	})
+	top = append(top, ties...)
 	s.touched = touched[:0]
 	hits = make([]Hit, len(top))
 	for i, c := range top {
