@@ -1,24 +1,33 @@
 // Command inkling-bench is the load harness behind `make bench`: it seeds N
-// passages into a fresh SQLite data dir, starts the real `inkling serve`,
-// and measures it with wrk over loopback — cached and uncached, get-one and
-// a filtered list — next to a bare fiber handler returning the same bytes
-// (the ceiling), all in one run on the same machine. It prints req/s,
-// p50/p99 latency, server peak RSS, and every number as a ratio of the
-// ceiling, because these machines are too noisy for absolute targets.
+// passages into a fresh data dir (SQLite, or a throwaway PostgreSQL with
+// -db postgres), starts the real `inkling serve`, and measures it with wrk
+// over loopback — cached and uncached, get-one, a filtered list and the
+// related endpoint (in-memory index and SQL ranker) — next to a bare fiber
+// handler returning the same bytes (the ceiling), all in one run on the same
+// machine. Unless -pocketbase=false it also exports the seeded passages
+// through the delivery API, imports them into a stock PocketBase (the nested
+// module ./pocketbase, built into the temp dir) and measures PocketBase's
+// any-tag filter on the related scenario's sample passage: the baseline of
+// the related endpoint. It prints req/s, p50/p95/p99 latency, response
+// bytes, server peak RSS, and every number as a ratio of the ceiling or of
+// PocketBase, because these machines are too noisy for absolute targets.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +44,7 @@ type options struct {
 	connections int
 	threads     int
 	keep        bool
+	pocketbase  bool
 }
 
 func main() {
@@ -45,6 +55,7 @@ func main() {
 	flag.IntVar(&o.threads, "t", 2, "wrk threads")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data directory")
 	flag.StringVar(&o.db, "db", "sqlite", "sqlite, or postgres (a throwaway server, as the tests start)")
+	flag.BoolVar(&o.pocketbase, "pocketbase", true, "also measure PocketBase's any-tag filter on the same passages (the related baseline)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "inkling-bench:", err)
@@ -111,21 +122,24 @@ func run(o options) error {
 		}
 		label := run.label
 		for _, sc := range run.scenarios {
-			if err := warm(srv.base + sc.path); err != nil {
-				srv.stop()
-				return err
-			}
-			r, err := wrk(o, srv.base+sc.path)
+			r, err := measure(o, srv, sc.path, label+" "+sc.name)
 			if err != nil {
 				srv.stop()
 				return err
 			}
-			r.name = label + " " + sc.name
-			r.rssMiB = srv.peakRSS()
 			rows = append(rows, r)
-			fmt.Printf("  %-18s %9.0f req/s  p50 %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  non-2xx %d  RSS %.0f MiB\n", r.name, r.rps, r.p50, r.p95, r.p99, r.errors, r.rssMiB)
 		}
 		srv.stop()
+	}
+
+	// The baseline of the related endpoint: PocketBase's any-tag filter on
+	// the same passages.
+	if o.pocketbase {
+		pb, err := pocketbaseRows(o, work, bin, data, sample)
+		if err != nil {
+			return fmt.Errorf("pocketbase: %w", err)
+		}
+		rows = append(rows, pb...)
 	}
 
 	// The ceilings: a bare fiber handler returning the same bytes as each
@@ -142,20 +156,20 @@ func run(o options) error {
 			return err
 		}
 		ceil[sc.name], sizes[sc.name] = r, len(body)
-		fmt.Printf("  %-18s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%d bytes)\n", "ceiling "+sc.name, r.rps, r.p50, r.p99, len(body))
+		fmt.Printf("  %-37s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%d bytes)\n", "ceiling "+sc.name, r.rps, r.p50, r.p99, len(body))
 	}
 	fmt.Printf("\nResults (%d passages, wrk -t%d -c%d -d%s, loopback, same run):\n\n", o.passages, o.threads, o.connections, o.duration)
-	fmt.Printf("| scenario (%s) | req/s | vs ceiling | p50 ms | p95 ms | p99 ms | non-2xx | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", o.db)
+	fmt.Printf("| scenario (%s) | req/s | vs ceiling | p50 ms | p95 ms | p99 ms | non-2xx | response bytes | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n", o.db)
 	for _, name := range []string{"get-one", "list"} {
 		c := ceil[name]
-		fmt.Printf("| ceiling %s (bare fiber, same %d bytes) | %.0f | 1.00 | %.2f | %.2f | %.2f | %d | — |\n", name, sizes[name], c.rps, c.p50, c.p95, c.p99, c.errors)
+		fmt.Printf("| ceiling %s (bare fiber, same bytes) | %.0f | 1.00 | %.2f | %.2f | %.2f | %d | %d | — |\n", name, c.rps, c.p50, c.p95, c.p99, c.errors, sizes[name])
 	}
 	for _, r := range rows {
 		ratio := "—"
 		if c, ok := ceil[strings.Fields(r.name)[1]]; ok {
 			ratio = fmt.Sprintf("%.2f", r.rps/c.rps)
 		}
-		fmt.Printf("| %s | %.0f | %s | %.2f | %.2f | %.2f | %d | %.0f |\n", r.name, r.rps, ratio, r.p50, r.p95, r.p99, r.errors, r.rssMiB)
+		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %d | %d | %.0f |\n", r.name, r.rps, ratio, ms(r.p50), ms(r.p95), ms(r.p99), r.errors, r.bytes, r.rssMiB)
 	}
 	byName := map[string]result{}
 	for _, r := range rows {
@@ -164,7 +178,37 @@ func run(o options) error {
 	if idx, sql := byName["uncached related"], byName["uncached-sql related"]; sql.rps > 0 {
 		fmt.Printf("\nuncached related, in-memory index against the SQL ranker: %.2f× the req/s, %.2f× the p95\n", idx.rps/sql.rps, idx.p95/sql.p95)
 	}
+	// The baseline is PocketBase at its fastest, with skipTotal: by
+	// default it also counts every match per request, which at 20,000
+	// passages times most requests out and makes any ratio meaningless.
+	if pb, pbSkip := byName[pbRow], byName[pbSkipTotalRow]; pbSkip.rps > 0 {
+		for _, name := range []string{"uncached related", "uncached-sql related"} {
+			r, ok := byName[name]
+			if !ok {
+				continue
+			}
+			goal := ""
+			if name == "uncached related" {
+				goal = " (goal 5×)"
+			}
+			fmt.Printf("%s against PocketBase's any-tag filter with skipTotal (same run): %.2f× the req/s%s, %.2f× the p95; against its default (with the count): %.0f×\n",
+				name, r.rps/pbSkip.rps, goal, r.p95/pbSkip.p95, r.rps/pb.rps)
+		}
+	}
+	for _, r := range rows {
+		if r.errors > 0 {
+			fmt.Printf("note: %s: %d non-2xx responses or socket errors (wrk times a request out after 2 s); its req/s counts completed requests only\n", r.name, r.errors)
+		}
+	}
 	return nil
+}
+
+// ms formats a latency; wrk reports none when every request timed out.
+func ms(v float64) string {
+	if v == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", v)
 }
 
 // ---- seeding ----
@@ -221,18 +265,27 @@ func startServer(bin, data string, cached bool, env ...string) (*server, error) 
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
+	if err := s.waitReady("/readyz"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// waitReady waits up to 30 s for path to answer 200, and stops the server
+// if it does not.
+func (s *server) waitReady(path string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(s.base + "/readyz"); err == nil {
+		if resp, err := http.Get(s.base + path); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return s, nil
+				return nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	s.stop()
-	return nil, fmt.Errorf("server not ready")
+	return fmt.Errorf("%s: server not ready after 30 s", s.cmd.Path)
 }
 
 func (s *server) stop() {
@@ -263,19 +316,36 @@ func (s *server) peakRSS() float64 {
 	return -1
 }
 
-func warm(url string) error {
+// warm requests url 200 times and returns the size of the last response.
+func warm(url string) (int, error) {
+	var n int64
 	for i := 0; i < 200; i++ {
 		resp, err := http.Get(url)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		io.Copy(io.Discard, resp.Body)
+		n, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
-			return fmt.Errorf("%s: %d", url, resp.StatusCode)
+			return 0, fmt.Errorf("%s: %d", url, resp.StatusCode)
 		}
 	}
-	return nil
+	return int(n), nil
+}
+
+// measure warms srv's path up, runs wrk on it, and prints the row.
+func measure(o options, srv *server, path, name string) (result, error) {
+	size, err := warm(srv.base + path)
+	if err != nil {
+		return result{}, err
+	}
+	r, err := wrk(o, srv.base+path)
+	if err != nil {
+		return result{}, err
+	}
+	r.name, r.bytes, r.rssMiB = name, size, srv.peakRSS()
+	fmt.Printf("  %-37s %9.0f req/s  p50 %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  non-2xx %d  %d bytes  RSS %.0f MiB\n", r.name, r.rps, r.p50, r.p95, r.p99, r.errors, r.bytes, r.rssMiB)
+	return r, nil
 }
 
 func fetch(path, bin, data string) ([]byte, error) {
@@ -292,6 +362,217 @@ func fetch(path, bin, data string) ([]byte, error) {
 	return io.ReadAll(resp.Body)
 }
 
+// ---- pocketbase ----
+
+// The rows of PocketBase's any-tag filter, with and without its COUNT query.
+const (
+	pbRow          = "pocketbase any-tag filter"
+	pbSkipTotalRow = "pocketbase any-tag filter (skipTotal)"
+)
+
+// pocketbaseRows exports the seeded passages from inkling, imports them
+// into PocketBase (the nested module ./pocketbase, built into work) and
+// measures PocketBase's any-tag filter on the sample's motifs.
+func pocketbaseRows(o options, work, bin, data, sample string) ([]result, error) {
+	ndjson := filepath.Join(work, "passages.ndjson")
+	srv, err := startServer(bin, data, false)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	n, err := exportPassages(srv.base, ndjson)
+	exported := time.Since(start)
+	var motifs []string
+	if err == nil {
+		motifs, err = passageMotifs(srv.base, sample)
+	}
+	srv.stop()
+	if err != nil {
+		return nil, err
+	}
+	if n != o.passages {
+		return nil, fmt.Errorf("exported %d passages from the delivery API, seeded %d", n, o.passages)
+	}
+
+	fmt.Println("building pocketbase…")
+	pbBin := filepath.Join(work, "pocketbase")
+	start = time.Now()
+	build := exec.Command("go", "build", "-o", pbBin, ".")
+	build.Dir = filepath.Join("cmd", "inkling-bench", "pocketbase")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	built := time.Since(start)
+	pbData := filepath.Join(work, "pb_data")
+	start = time.Now()
+	imp := exec.Command(pbBin, "import", "--dir", pbData, "--file", ndjson)
+	imp.Stdout, imp.Stderr = os.Stdout, os.Stderr
+	if err := imp.Run(); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	fmt.Printf("pocketbase: %d passages exported from inkling in %s, built in %s, imported in %s\n",
+		n, exported.Round(time.Millisecond), built.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+
+	srv, err = startPocketBase(pbBin, pbData)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	path := "/api/collections/passages/records?" + anyTagQuery(motifs, sample)
+	fmt.Println("pocketbase any-tag filter:", path)
+	total, err := checkAnyTag(srv.base+path, motifs, sample)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Printf("  %d passages share a motif with %s (20 per page)\n", total, sample)
+	var rows []result
+	for _, sc := range []struct{ name, path string }{{pbRow, path}, {pbSkipTotalRow, path + "&skipTotal=1"}} {
+		r, err := measure(o, srv, sc.path, sc.name)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// exportPassages writes every published passage, as the delivery API
+// returns it, to file (one JSON object a line), and returns how many.
+func exportPassages(base, file string) (int, error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	var line bytes.Buffer
+	n := 0
+	for cursor := ""; ; {
+		u := base + "/api/v1/content/passage?limit=100&sort=id"
+		if cursor != "" {
+			u += "&cursor=" + url.QueryEscape(cursor)
+		}
+		var page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor *string           `json:"next_cursor"`
+		}
+		if err := getJSON(u, &page); err != nil {
+			return n, fmt.Errorf("exporting passages: %w", err)
+		}
+		for _, it := range page.Items {
+			line.Reset()
+			if err := json.Compact(&line, it); err != nil {
+				return n, fmt.Errorf("exporting passages: %w", err)
+			}
+			line.WriteByte('\n')
+			if _, err := w.Write(line.Bytes()); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if page.NextCursor == nil || len(page.Items) == 0 {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	if err := w.Flush(); err != nil {
+		return n, err
+	}
+	return n, f.Close()
+}
+
+// passageMotifs is a published passage's fields.motifs.
+func passageMotifs(base, id string) ([]string, error) {
+	var p struct {
+		Fields struct {
+			Motifs []string `json:"motifs"`
+		} `json:"fields"`
+	}
+	if err := getJSON(base+"/api/v1/content/passage/"+url.PathEscape(id), &p); err != nil {
+		return nil, err
+	}
+	if len(p.Fields.Motifs) == 0 {
+		return nil, fmt.Errorf("passage %s has no motifs", id)
+	}
+	return p.Fields.Motifs, nil
+}
+
+func getJSON(u string, v any) error {
+	resp, err := http.Get(u)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("GET %s: %w", u, err)
+	}
+	return nil
+}
+
+// anyTagQuery is the query string of PocketBase's list API for 20
+// passages sharing any of motifs, other than the seed. On a multiple
+// select, ":each" makes "?=" compare each item: "motifs?=" would compare
+// the column's JSON text, and "motifs~" is a substring match on it.
+func anyTagQuery(motifs []string, seed string) string {
+	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+	clauses := make([]string, len(motifs))
+	for i, m := range motifs {
+		clauses[i] = "motifs:each?=" + quote(m)
+	}
+	filter := "(" + strings.Join(clauses, "||") + ")&&inkling_id!=" + quote(seed)
+	return "perPage=20&filter=" + url.QueryEscape(filter)
+}
+
+// checkAnyTag fetches the any-tag page once and checks that it holds 20
+// passages, each sharing a motif with the seed and none the seed; it
+// returns how many passages match in all.
+func checkAnyTag(u string, motifs []string, seed string) (int, error) {
+	var page struct {
+		TotalItems int `json:"totalItems"`
+		Items      []struct {
+			InklingID string   `json:"inkling_id"`
+			Motifs    []string `json:"motifs"`
+		} `json:"items"`
+	}
+	if err := getJSON(u, &page); err != nil {
+		return 0, err
+	}
+	if len(page.Items) != 20 {
+		return 0, fmt.Errorf("any-tag filter: %d items, want 20 (%d in all)", len(page.Items), page.TotalItems)
+	}
+	for _, it := range page.Items {
+		if it.InklingID == seed {
+			return 0, fmt.Errorf("any-tag filter: the seed %s is in the page", seed)
+		}
+		if !slices.ContainsFunc(it.Motifs, func(m string) bool { return slices.Contains(motifs, m) }) {
+			return 0, fmt.Errorf("any-tag filter: %s (motifs %v) shares none of %v", it.InklingID, it.Motifs, motifs)
+		}
+	}
+	return page.TotalItems, nil
+}
+
+// startPocketBase serves the PocketBase data dir dir on a free port.
+func startPocketBase(bin, dir string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	s := &server{base: "http://" + addr, cmd: exec.Command(bin, "serve", "--dir", dir, "--http", addr)}
+	s.cmd.Stderr = os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := s.waitReady("/api/health"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // ---- wrk ----
 
 type result struct {
@@ -299,6 +580,7 @@ type result struct {
 	rps           float64
 	p50, p95, p99 float64 // ms
 	errors        int
+	bytes         int // one response's body
 	rssMiB        float64
 }
 
@@ -381,7 +663,7 @@ func ceiling(o options, body []byte) (result, error) {
 	go func() { _ = app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
 	defer app.Shutdown()
 	url := "http://" + ln.Addr().String() + "/"
-	if err := warm(url); err != nil {
+	if _, err := warm(url); err != nil {
 		return result{}, err
 	}
 	r, err := wrk(o, url)
