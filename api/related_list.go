@@ -45,9 +45,19 @@ func (s *Server) relatedList(ctx context.Context, ep *pluginhost.Endpoint, spec 
 	for i, h := range hits {
 		ids[i] = h.EntryID
 	}
-	items, err := s.Delivery.Items(ctx, q.Type, ids)
+	// The entries are rendered into a pooled buffer and copied once, in
+	// rank order, into the body: a related list is mostly its entries, and
+	// rendering each into its own slice doubled the garbage.
+	buf := s.itemBufs.Get().(*[]byte)
+	defer s.itemBufs.Put(buf)
+	rendered, spans, err := s.Delivery.AppendItems(ctx, q.Type, ids, (*buf)[:0])
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	*buf = rendered
+	items := make(map[string][]byte, len(spans))
+	for _, sp := range spans {
+		items[sp.ID] = rendered[sp.Start:sp.End]
 	}
 	tags := make([]string, 0, len(hits)+3)
 	tags = append(tags, "plugin:"+ep.Plugin, cache.TypeTag(q.Type), cache.EntryTag(q.Seed))

@@ -73,7 +73,8 @@ type Server struct {
 	openapi  openAPICache
 	idPrefix string
 	idSeq    atomic.Uint64
-	publicCC string // Cache-Control of published responses
+	publicCC string    // Cache-Control of published responses
+	itemBufs sync.Pool // *[]byte: related lists' rendered entries
 	adminDoc struct {
 		once sync.Once
 		body []byte
@@ -93,6 +94,7 @@ func New(d Deps) *Server {
 		d.BodyLimit = DefaultBodyLimit
 	}
 	s := &Server{Deps: d, log: d.Log}
+	s.itemBufs.New = func() any { return new([]byte) }
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	s.idPrefix = hex.EncodeToString(b[:]) + "-"

@@ -124,3 +124,25 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// WithPGX runs fn with the native pgx connection under one of the pool's
+// connections (PostgreSQL only). It is for the few hot reads where
+// database/sql's per-column conversions cost more than the query: pgx
+// returns a row's raw bytes, which fn may read until the next row.
+func (db *DB) WithPGX(ctx context.Context, fn func(*pgx.Conn) error) error {
+	if db.Backend != Postgres {
+		return fmt.Errorf("store: WithPGX on %s", db.Backend)
+	}
+	conn, err := db.DB.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: the postgres driver connection is a %T, not pgx's", dc)
+		}
+		return fn(c.Conn())
+	})
+}
