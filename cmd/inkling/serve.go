@@ -256,8 +256,9 @@ func serve(ctx context.Context, c *cli.Command) error {
 	}
 	log.Info("inkling serving", "addr", ln.Addr().String(), "role", role, "database", db.Location, "version", buildVersion())
 	errc := make(chan error, 1)
+	lln := api.LingeringListener(ln)
 	go func() {
-		errc <- srv.App.Listener(api.LingeringListener(ln), fiber.ListenConfig{DisableStartupMessage: true})
+		errc <- srv.App.Listener(lln, fiber.ListenConfig{DisableStartupMessage: true})
 	}()
 	select {
 	case err := <-errc:
@@ -265,12 +266,35 @@ func serve(ctx context.Context, c *cli.Command) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down; waiting for in-flight requests", "timeout", c.Duration("shutdown-timeout").String())
-	if err := srv.App.ShutdownWithTimeout(c.Duration("shutdown-timeout")); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	// Connections that never sent a request would hold the shutdown up
+	// until the read timeout: close those more than unusedGrace old.
+	stopClosing := make(chan struct{})
+	go func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if n := lln.CloseUnused(unusedGrace); n > 0 {
+				log.Info("closed connections that sent no request", "count", n)
+			}
+			select {
+			case <-stopClosing:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err = srv.App.ShutdownWithTimeout(c.Duration("shutdown-timeout"))
+	close(stopClosing)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("error shutting down: %w", err)
 	}
 	log.Info("stopped")
 	return nil
 }
+
+// unusedGrace is how long a connection may stay open without sending a
+// request once the server is shutting down (net/http waits 5 s).
+const unusedGrace = 2 * time.Second
 
 // previewSigner signs preview tokens with INKLING_SECRET_KEY (environment
 // only: it is a secret). Without it, a random key is used: previews work,
