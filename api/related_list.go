@@ -88,7 +88,9 @@ func (s *Server) relatedQuery(ctx context.Context, spec *pluginhost.RelatedList,
 		var choices []string
 		t, err := s.Types.Get(ctx, q.Type)
 		if err != nil {
-			return q, fmt.Errorf("related list of %s: %w", q.Type, err)
+			// The declaration names a type this server lacks: a 500,
+			// not the client's 404.
+			return q, fmt.Errorf("related list of %s: %s", q.Type, err.Error())
 		}
 		if f, ok := t.Field(spec.FilterField); ok {
 			for _, c := range f.Choices {

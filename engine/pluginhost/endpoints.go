@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/inklingcms/inkling/engine/apperr"
+	"github.com/inklingcms/inkling/engine/related"
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
 )
 
@@ -28,15 +29,36 @@ type RelatedList struct {
 }
 
 // RelatedList returns the related list the endpoint declares; nil when the
-// plugin handles the endpoint itself.
+// plugin handles the endpoint itself. The SDK fills in defaults and checks
+// bounds, but a plugin need not be written with it: missing or
+// out-of-range values get the SDK's defaults here too, so that a client
+// is never told "expected 1 to 0".
 func (e *Endpoint) RelatedList() *RelatedList {
 	r := e.Spec.GetRelated()
 	if r == nil {
 		return nil
 	}
-	return &RelatedList{Type: r.GetType(), Field: r.GetField(), SeedParam: r.GetSeedParam(),
+	rl := &RelatedList{Type: r.GetType(), Field: r.GetField(), SeedParam: r.GetSeedParam(),
 		FilterField: r.GetFilterField(), FilterParam: r.GetFilterParam(), LimitParam: r.GetLimitParam(),
 		DefaultLimit: int(r.GetDefaultLimit()), MaxLimit: int(r.GetMaxLimit()), ItemKey: r.GetItemKey(), SeedKey: r.GetSeedKey()}
+	if rl.MaxLimit < 1 || rl.MaxLimit > related.MaxLimit {
+		rl.MaxLimit = related.MaxLimit
+	}
+	if rl.DefaultLimit < 1 || rl.DefaultLimit > rl.MaxLimit {
+		rl.DefaultLimit = min(related.DefaultLimit, rl.MaxLimit)
+	}
+	if rl.FilterParam == "" {
+		rl.FilterParam = rl.FilterField
+	}
+	for _, d := range []struct {
+		v   *string
+		def string
+	}{{&rl.LimitParam, "limit"}, {&rl.ItemKey, "entry"}, {&rl.SeedKey, "seed_id"}} {
+		if *d.v == "" {
+			*d.v = d.def
+		}
+	}
+	return rl
 }
 
 // Endpoints returns the endpoints of the active plugins, by plugin name and
