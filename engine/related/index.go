@@ -640,8 +640,10 @@ func (fi *fieldIndex) set(d uint32, vals []string) {
 
 // scratch is one ranking's working memory, pooled.
 type scratch struct {
-	counts  []uint16 // by doc: terms shared with the seed
-	touched []uint32 // docs with counts > 0
+	counts   []uint16    // by doc: terms shared with the seed
+	touched  []uint32    // docs with counts > 0
+	kept     []candidate // docs that could be on the page
+	perLevel []int       // kept docs by overlap
 }
 
 // candidate is a doc and its overlap.
@@ -695,42 +697,44 @@ func (ti *typeIndex) rank(q Query, pool *sync.Pool) (hits []Hit, ok bool) {
 			counts[d]++
 		}
 	}
-	// The overlaps of the eligible docs (not the seed, passing the filter;
-	// the others are zeroed so the second pass skips them) give the
-	// threshold: every doc above it is on the page, and the lowest ids at
-	// it fill the rest. Only those ties compare ids, not every candidate.
-	hist := make([]int, len(terms)+1)
-	for _, d := range touched {
-		if d == seed || filter != nil && !passes(filter, d, allowed) {
-			counts[d] = 0
-			continue
-		}
-		hist[counts[d]]++
-	}
-	threshold, seen := uint16(1), 0 // 1: fewer eligible docs than the limit
-	for n := len(hist) - 1; n >= 1; n-- {
-		if seen += hist[n]; seen >= q.Limit {
-			threshold = uint16(n)
-			break
-		}
-	}
-	above := 0 // < q.Limit
-	for n := int(threshold) + 1; n < len(hist); n++ {
-		above += hist[n]
-	}
-	top := make([]candidate, 0, q.Limit)
-	ties := make([]candidate, 0, q.Limit-above)
+	// One pass keeps every eligible doc (not the seed, passing the filter)
+	// that can still be on the page: floor is the page's lowest possible
+	// overlap, raised as soon as the docs above it fill the page. The
+	// filter is checked only for docs at or above the floor, and ids are
+	// compared only at the end, among the docs tied at the floor: every
+	// candidate comparing its id with the page's last was 44% of a
+	// ranking at 20,000 passages.
+	kept := s.kept[:0]
+	perLevel := slices.Grow(s.perLevel[:0], len(terms)+1)[:len(terms)+1]
+	clear(perLevel)
+	floor, above := uint16(1), 0 // above: kept docs with an overlap over floor
 	for _, d := range touched {
 		n := counts[d]
 		counts[d] = 0
+		if n < floor || d == seed || filter != nil && !passes(filter, d, allowed) {
+			continue
+		}
+		kept = append(kept, candidate{doc: d, n: n})
+		perLevel[n]++
+		if n > floor {
+			above++
+		}
+		for above >= q.Limit { // the docs over floor+1 and at it fill the page
+			floor++
+			above -= perLevel[floor]
+		}
+	}
+	top := make([]candidate, 0, q.Limit)
+	ties := make([]candidate, 0, q.Limit-above)
+	for _, c := range kept {
 		switch {
-		case n > threshold:
-			top = append(top, candidate{doc: d, n: n})
-		case n == threshold:
+		case c.n > floor:
+			top = append(top, c)
+		case c.n == floor:
 			// Ties go by entry id in byte order, as SQL's ORDER BY
 			// entry_id does for the engine's ids (lowercase UUIDs, which
 			// every collation orders alike).
-			id := ti.ids[d]
+			id := ti.ids[c.doc]
 			if len(ties) == cap(ties) && id > ti.ids[ties[len(ties)-1].doc] {
 				continue
 			}
@@ -738,9 +742,10 @@ func (ti *typeIndex) rank(q Query, pool *sync.Pool) (hits []Hit, ok bool) {
 			if len(ties) == cap(ties) {
 				ties = ties[:len(ties)-1]
 			}
-			ties = slices.Insert(ties, i, candidate{doc: d, n: n})
+			ties = slices.Insert(ties, i, c)
 		}
 	}
+	s.kept, s.perLevel = kept[:0], perLevel[:0]
 	slices.SortFunc(top, func(a, b candidate) int {
 		if a.n != b.n {
 			return int(b.n) - int(a.n)
