@@ -93,36 +93,19 @@ func (s *Server) pluginEndpoint(c fiber.Ctx) error {
 		}
 		query[k] = v[0]
 	}
-	req := pluginhost.EndpointCall{Method: method, Path: ep.Spec.GetPath(), PathParams: params, Query: query, Headers: map[string]string{}}
-	for _, h := range forwardedHeaders {
-		if v := c.Get(h); v != "" {
-			req.Headers[h] = v
-		}
-	}
 	maxAge := time.Duration(ep.Spec.GetCacheMaxAgeSeconds()) * time.Second
-	fill := func(ctx context.Context) ([]byte, []string, error) {
-		if rl := ep.RelatedList(); rl != nil {
-			return s.relatedList(ctx, ep, rl, params, query)
+	var fill func(ctx context.Context) ([]byte, []string, error)
+	if rl := ep.RelatedList(); rl != nil {
+		// Declared as data: the host serves it without calling the plugin.
+		fill = func(ctx context.Context) ([]byte, []string, error) { return s.relatedList(ctx, ep, rl, params, query) }
+	} else {
+		req := pluginhost.EndpointCall{Method: method, Path: ep.Spec.GetPath(), PathParams: params, Query: query, Headers: map[string]string{}}
+		for _, h := range forwardedHeaders {
+			if v := c.Get(h); v != "" {
+				req.Headers[h] = v
+			}
 		}
-		resp, err := s.Plugins.Call(ctx, ep.Plugin, req)
-		if err != nil {
-			return nil, nil, err
-		}
-		if resp.Status >= 400 {
-			return nil, nil, pluginProblem(resp)
-		}
-		tags := []string{"plugin:" + ep.Plugin}
-		for _, t := range resp.CacheTags {
-			tags = append(tags, PluginCacheTag(t))
-		}
-		body := resp.Body
-		if len(bytes.TrimSpace(body)) == 0 {
-			body = []byte("null")
-		}
-		if !json.Valid(body) {
-			return nil, nil, fmt.Errorf("plugin %s returned invalid JSON for %s", ep.Plugin, ep.Spec.GetPath())
-		}
-		return body, tags, nil
+		fill = func(ctx context.Context) ([]byte, []string, error) { return s.callEndpoint(ctx, ep, req) }
 	}
 	if maxAge <= 0 || s.Cache == nil {
 		body, _, err := fill(c.Context())
@@ -144,6 +127,30 @@ func (s *Server) pluginEndpoint(c fiber.Ctx) error {
 	}
 	i := bytes.IndexByte(val, '\n')
 	return s.sendPublicAge(c, val[i+1:], string(val[:i]), maxAge)
+}
+
+// callEndpoint calls the plugin serving ep and returns its checked body
+// and cache tags.
+func (s *Server) callEndpoint(ctx context.Context, ep *pluginhost.Endpoint, req pluginhost.EndpointCall) ([]byte, []string, error) {
+	resp, err := s.Plugins.Call(ctx, ep.Plugin, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.Status >= 400 {
+		return nil, nil, pluginProblem(resp)
+	}
+	tags := []string{"plugin:" + ep.Plugin}
+	for _, t := range resp.CacheTags {
+		tags = append(tags, PluginCacheTag(t))
+	}
+	body := resp.Body
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("null")
+	}
+	if !json.Valid(body) {
+		return nil, nil, fmt.Errorf("plugin %s returned invalid JSON for %s", ep.Plugin, ep.Spec.GetPath())
+	}
+	return body, tags, nil
 }
 
 // PluginCacheTag maps a cache tag from a plugin to the engine's: a bare

@@ -257,15 +257,22 @@ func startServer(bin, data string, cached bool, env ...string) (*server, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &server{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	s.cmd = exec.Command(bin, "serve", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port))
-	s.cmd.Env = append(os.Environ(), "INKLING_CACHE="+strconv.FormatBool(cached), "INKLING_LOG_LEVEL=warn", "INKLING_SECRET_KEY=benchbenchbenchbenchbenchbenchbench")
-	s.cmd.Env = append(s.cmd.Env, env...)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr)
+	cmd.Env = append(os.Environ(), "INKLING_CACHE="+strconv.FormatBool(cached), "INKLING_LOG_LEVEL=warn", "INKLING_SECRET_KEY=benchbenchbenchbenchbenchbenchbench")
+	cmd.Env = append(cmd.Env, env...)
+	return start(cmd, addr, "/readyz")
+}
+
+// start runs cmd, a server listening on addr, and waits until readyPath
+// answers 200.
+func start(cmd *exec.Cmd, addr, readyPath string) (*server, error) {
+	s := &server{cmd: cmd, base: "http://" + addr}
 	s.cmd.Stderr = os.Stderr
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
-	if err := s.waitReady("/readyz"); err != nil {
+	if err := s.waitReady(readyPath); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -562,15 +569,7 @@ func startPocketBase(bin, dir string) (*server, error) {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	s := &server{base: "http://" + addr, cmd: exec.Command(bin, "serve", "--dir", dir, "--http", addr)}
-	s.cmd.Stderr = os.Stderr
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
-	}
-	if err := s.waitReady("/api/health"); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return start(exec.Command(bin, "serve", "--dir", dir, "--http", addr), addr, "/api/health")
 }
 
 // ---- wrk ----

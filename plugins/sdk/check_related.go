@@ -8,8 +8,9 @@ import (
 	"github.com/inklingcms/inkling/plugins/protocol/pluginv1"
 )
 
-// bodyKey is a key of a related list's body.
-var bodyKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+// identifier is what a related list's query parameters and body keys
+// must be (and what a path parameter's name is).
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 
 // relatedList checks ep.Related and returns its spec with the defaults
 // filled in (nil when unusable). Type and fields are checked here when the
@@ -69,7 +70,7 @@ func (c *checker) relatedList(at string, ep *Endpoint, pathParams map[string]boo
 	for _, q := range []struct{ name, path string }{{spec.FilterParam, ".filter_param"}, {spec.LimitParam, ".limit_param"}} {
 		switch {
 		case q.name == "":
-		case !paramName.MatchString(q.name):
+		case !identifier.MatchString(q.name):
 			c.errorf(at+q.path, "query parameter %q is invalid; expected letters, digits and '_'", q.name)
 		case pathParams[q.name]:
 			c.errorf(at+q.path, "query parameter %q is also a path parameter", q.name)
@@ -86,7 +87,7 @@ func (c *checker) relatedList(at string, ep *Endpoint, pathParams map[string]boo
 	}
 	for _, k := range []struct{ key, path string }{{spec.ItemKey, ".item_key"}, {spec.SeedKey, ".seed_key"}} {
 		switch {
-		case !bodyKey.MatchString(k.key):
+		case !identifier.MatchString(k.key):
 			c.errorf(at+k.path, "key %q is invalid; expected letters, digits and '_', not starting with a digit", k.key)
 		case k.key == "items":
 			c.errorf(at+k.path, "key \"items\" is the list itself; choose another")
@@ -100,9 +101,6 @@ func (c *checker) relatedList(at string, ep *Endpoint, pathParams map[string]boo
 	}
 	return spec
 }
-
-// paramName is a query parameter a related list reads.
-var paramName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 
 // relatedFields checks the ranked and filtered fields of the plugin's own
 // type ct.
